@@ -1,0 +1,88 @@
+/* cli/common.c: option plumbing, logging, models and input shared by the commands. */
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void log_to_stderr(void *cookie, RomcvLogLevel level, const char *module,
+                          const char *message) {
+    (void)cookie;
+    /* One fprintf per line keeps lines from two threads from interleaving. */
+    fprintf(stderr, "romcv: %s: %s%s\n", module, level == ROMCV_LOG_WARNING ? "warning: " : "",
+            message);
+}
+
+void romcv_cli_setup_logger(RomcvCliContext *ctx) {
+    ctx->logger.callback = log_to_stderr;
+    ctx->logger.cookie = NULL;
+    ctx->logger.max_level = ctx->common.quiet     ? ROMCV_LOG_ERROR
+                            : ctx->common.verbose ? ROMCV_LOG_VERBOSE
+                                                  : ROMCV_LOG_WARNING;
+}
+
+int romcv_cli_fail(const char *command, const RomcvDiag *diag) {
+    fprintf(stderr, "%s: %s\n", command,
+            diag->message[0] ? diag->message : romcv_strerror(diag->code));
+    return ROMCV_EXIT_FAILURE;
+}
+
+int romcv_cli_parse_or_exit(RomcvCommandLine *line, int argc, char **argv, const char *usage,
+                            const char *description) {
+    if (romcv_cli_parse(line, argc, argv, 2) < 0) {
+        fprintf(stderr, "%s\n", line->error);
+        return ROMCV_EXIT_USAGE;
+    }
+    if (line->help_requested) {
+        printf("usage: %s\n\n%s\n\noptions:\n", usage, description);
+        romcv_cli_print_options(stdout, line->options, line->option_count);
+        return EXIT_SUCCESS;
+    }
+    return -1;
+}
+
+int romcv_cli_models_dir(const RomcvCliContext *ctx, char *dir, size_t size, RomcvDiag *diag) {
+    RomcvModelSearch search = {
+        .explicit_dir = ctx->common.models_dir,
+        .env_dir = getenv("ROMCV_MODELS"),
+        .exe_path = ctx->program,
+    };
+    return romcv_models_find_dir(&search, dir, size, diag);
+}
+
+int romcv_cli_verify_pipeline_models(const RomcvCliContext *ctx, RomcvModelId landmark_model,
+                                     char *dir, size_t size, RomcvDiag *diag) {
+    int rc = romcv_cli_models_dir(ctx, dir, size, diag);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = romcv_model_verify(dir, ROMCV_MODEL_DETECTOR, NULL, diag);
+    if (rc < 0) {
+        return rc;
+    }
+    return romcv_model_verify(dir, landmark_model, NULL, diag);
+}
+
+void romcv_cli_input_defaults(RomcvCliInput *in) {
+    memset(in, 0, sizeof *in);
+    in->to_s = -1.0;
+}
+
+int romcv_cli_open_input(const RomcvCliContext *ctx, const RomcvCliInput *in,
+                         RomcvCapture **capture, RomcvDiag *diag) {
+    if (in->to_s >= 0 && in->to_s < in->from_s) {
+        return romcv_diag_set(diag, ROMCV_E_USAGE, "--to %g is before --from %g", in->to_s,
+                              in->from_s);
+    }
+    RomcvCaptureSettings settings;
+    romcv_capture_default_settings(&settings);
+    settings.input = in->input;
+    settings.from_s = in->from_s;
+    settings.to_s = in->to_s;
+    if (in->fps > 0) {
+        settings.fps = in->fps;
+    }
+    settings.width = in->width;
+    settings.height = in->height;
+    settings.logger = ctx->logger;
+    return romcv_capture_open(capture, &settings, diag);
+}

@@ -1,0 +1,17 @@
+# Turns models/SHA256SUMS (the one place the sums are kept) into a C header, so
+# the library checks the very sums that scripts/fetch-models.sh checks.
+file(STRINGS "${SUMS_FILE}" lines)
+set(body "/* Generated from models/SHA256SUMS by cmake/model_sums.cmake; do not edit. */\n")
+foreach(line IN LISTS lines)
+  if(line MATCHES "^([0-9a-f]+)  (.+)$")
+    string(LENGTH "${CMAKE_MATCH_1}" len)
+    if(NOT len EQUAL 64)
+      message(FATAL_ERROR "${SUMS_FILE}: bad SHA-256 for ${CMAKE_MATCH_2}")
+    endif()
+    string(MAKE_C_IDENTIFIER "${CMAKE_MATCH_2}" ident)
+    string(APPEND body "#define ROMCV_SHA256_${ident} \"${CMAKE_MATCH_1}\"\n")
+  endif()
+endforeach()
+file(WRITE "${OUT_FILE}.tmp" "${body}")
+file(COPY_FILE "${OUT_FILE}.tmp" "${OUT_FILE}" ONLY_IF_DIFFERENT)
+file(REMOVE "${OUT_FILE}.tmp")

@@ -1,0 +1,182 @@
+/* tests/cli/test_cli.c: option parsing, and the romcv command as a user meets it. */
+#include "testutil.h"
+
+#include "cli/options.h"
+#include "romcv/vision.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ the parser */
+
+typedef struct Parsed {
+    double from;
+    int threads;
+    int verbose;
+    const char *model;
+    const char *out;
+} Parsed;
+
+static int parse(Parsed *p, RomcvCommandLine *line, const char **positionals, int argc,
+                 char **argv) {
+    static RomcvOption options[5];
+    RomcvOption table[] = {
+        {"from", 0, ROMCV_OPT_DOUBLE, &p->from, 0, 100, NULL, "SECONDS", "start"},
+        {"threads", 0, ROMCV_OPT_INT, &p->threads, 1, 8, NULL, "N", "threads"},
+        {"verbose", 'v', ROMCV_OPT_FLAG, &p->verbose, 0, 0, NULL, NULL, "chatty"},
+        {"model", 0, ROMCV_OPT_CHOICE, &p->model, 0, 0, "lite|full|heavy", NULL, "model"},
+        {"out", 'o', ROMCV_OPT_STRING, &p->out, 0, 0, NULL, "DIR", "output"},
+    };
+    memcpy(options, table, sizeof table);
+    *line = (RomcvCommandLine){"romcv test", options, 5, positionals, 2, 0, false, ""};
+    return romcv_cli_parse(line, argc, argv, 1);
+}
+
+START_TEST(parses_every_kind) {
+    Parsed p = {0};
+    RomcvCommandLine line;
+    const char *pos[2];
+    char *argv[] = {"romcv",   "clip.mp4", "--from=1.5", "--threads", "4",  "-v",
+                    "--model", "heavy",    "-o",         "dir",       "--", "--odd-name"};
+    ck_assert_int_eq(parse(&p, &line, pos, 12, argv), 0);
+    ck_assert_double_eq(p.from, 1.5);
+    ck_assert_int_eq(p.threads, 4);
+    ck_assert_int_eq(p.verbose, 1);
+    ck_assert_str_eq(p.model, "heavy");
+    ck_assert_str_eq(p.out, "dir");
+    ck_assert_uint_eq(line.positional_count, 2);
+    ck_assert_str_eq(pos[0], "clip.mp4");
+    ck_assert_str_eq(pos[1], "--odd-name");
+}
+END_TEST
+
+static void expect_error(int argc, char **argv, const char *needle) {
+    Parsed p = {0};
+    RomcvCommandLine line;
+    const char *pos[2];
+    ck_assert_int_eq(parse(&p, &line, pos, argc, argv), -1);
+    ck_assert_msg(strstr(line.error, needle) != NULL, "'%s' lacks '%s'", line.error, needle);
+    ck_assert_msg(strncmp(line.error, "romcv test: ", 12) == 0, "'%s' lacks the command",
+                  line.error);
+    ck_assert_ptr_null(strchr(line.error, '\n'));
+}
+
+START_TEST(errors_are_one_clear_line) {
+    expect_error(2, (char *[]){"romcv", "--fomr"},
+                 "unknown option '--fomr' (did you mean '--from'?)");
+    expect_error(2, (char *[]){"romcv", "--zzzzzz"}, "unknown option '--zzzzzz' (see --help)");
+    expect_error(3, (char *[]){"romcv", "--from", "abc"}, "wants a number, not 'abc'");
+    expect_error(3, (char *[]){"romcv", "--from", "nan"}, "wants a number");
+    expect_error(3, (char *[]){"romcv", "--from", "-1"}, "between 0 and 100");
+    expect_error(3, (char *[]){"romcv", "--threads", "2.5"}, "whole number");
+    expect_error(3, (char *[]){"romcv", "--threads", "99"}, "between 1 and 8");
+    expect_error(2, (char *[]){"romcv", "--from"}, "needs a value (SECONDS)");
+    expect_error(3, (char *[]){"romcv", "--model", "huge"}, "one of lite|full|heavy");
+    expect_error(2, (char *[]){"romcv", "--verbose=1"}, "takes no value");
+    expect_error(2, (char *[]){"romcv", "-x"}, "unknown option '-x'");
+    expect_error(4, (char *[]){"romcv", "a", "b", "c"}, "unexpected argument 'c'");
+    expect_error(3, (char *[]){"romcv", "--out", ""}, "non-empty DIR");
+}
+END_TEST
+
+START_TEST(suggestions) {
+    const char *words[] = {"analyze", "probe", "devices", "models"};
+    ck_assert_str_eq(romcv_cli_suggest("analyse", words, 4), "analyze");
+    ck_assert_str_eq(romcv_cli_suggest("model", words, 4), "models");
+    ck_assert_str_eq(romcv_cli_suggest("dev", words, 4), "devices");
+    ck_assert_ptr_null(romcv_cli_suggest("xyzzyxyzzy", words, 4));
+}
+END_TEST
+
+/* -------------------------------------------------------- the executable */
+
+static char output[65536];
+
+/* Runs romcv with arguments (a shell fragment) and returns its exit code. */
+static int romcv(const char *arguments) {
+    char command[8192];
+    snprintf(command, sizeof command, "'%s' %s", romcv_test_env("ROMCV_CLI"), arguments);
+    return romcv_test_run(command, output, sizeof output);
+}
+
+static void expect_output(const char *needle) {
+    ck_assert_msg(strstr(output, needle) != NULL, "output lacks '%s':\n%s", needle, output);
+}
+
+START_TEST(help_and_version) {
+    ck_assert_int_eq(romcv("--help"), 0);
+    expect_output("usage: romcv COMMAND");
+    expect_output("analyze");
+    ck_assert_int_eq(romcv("analyze --help"), 0);
+    expect_output("--from SECONDS");
+    expect_output("--model lite|full|heavy");
+    ck_assert_int_eq(romcv("help probe"), 0);
+    expect_output("usage: romcv probe INPUT");
+    ck_assert_int_eq(romcv("--version"), 0);
+    expect_output("romcv 0.1.0 (git ");
+    expect_output("@mediapipe/pose@0.5.1675469404");
+    expect_output(romcv_model_info(ROMCV_MODEL_LANDMARK_FULL)->sha256);
+    expect_output(romcv_model_info(ROMCV_MODEL_DETECTOR)->sha256);
+    ck_assert_int_eq(romcv(""), 2); /* no command: usage on stderr */
+    expect_output("usage:");
+}
+END_TEST
+
+START_TEST(command_line_mistakes_exit_2) {
+    ck_assert_int_eq(romcv("analyse"), 2);
+    expect_output("romcv: unknown command 'analyse' (did you mean 'analyze'?)");
+    ck_assert_int_eq(romcv("--frobnicate"), 2);
+    expect_output("unknown option '--frobnicate'");
+    ck_assert_int_eq(romcv("analyze --fomr 3"), 2);
+    expect_output("romcv analyze: unknown option '--fomr' (did you mean '--from'?)");
+    ck_assert_int_eq(romcv("analyze --model huge"), 2);
+    expect_output("must be one of lite|full|heavy, not 'huge'");
+    ck_assert_int_eq(romcv("probe"), 2);
+    expect_output("which input?");
+    /* One line, nothing else. */
+    ck_assert_int_eq(romcv("analyze --to"), 2);
+    ck_assert_ptr_eq(strchr(output, '\n'), output + strlen(output) - 1);
+}
+END_TEST
+
+START_TEST(models_command_checks_sums) {
+    ck_assert_int_eq(romcv("models"), 0);
+    expect_output("full");
+    expect_output(" ok");
+    ck_assert_int_eq(romcv("models --models /nonexistent/dir"), 1);
+    expect_output("/nonexistent/dir: models folder (from --models) does not exist");
+    /* A tampered copy: the command fails and says which file and why. */
+    char *dir = romcv_test_make_tmpdir();
+    char command[8192];
+    snprintf(command, sizeof command,
+             "cp '%s'/*.tflite '%s'/ && printf 'X' | dd of='%s/pose_landmark_lite.tflite' bs=1 "
+             "seek=5000 conv=notrunc status=none",
+             romcv_test_env("ROMCV_MODELS"), dir, dir);
+    ck_assert_int_eq(romcv_test_run(command, NULL, 0), 0);
+    snprintf(command, sizeof command, "models --models '%s'", dir);
+    ck_assert_int_eq(romcv(command), 1);
+    expect_output("MISMATCH");
+    expect_output("pose_landmark_lite.tflite: SHA-256 mismatch");
+    snprintf(command, sizeof command, "env ROMCV_MODELS='%s' '%s' analyze --model lite", dir,
+             romcv_test_env("ROMCV_CLI"));
+    ck_assert_int_eq(romcv_test_run(command, output, sizeof output), 1);
+    expect_output("SHA-256 mismatch");
+    romcv_test_remove_tmpdir(dir);
+}
+END_TEST
+
+int main(void) {
+    Suite *suite = suite_create("cli");
+    TCase *parser = tcase_create("parser");
+    tcase_add_test(parser, parses_every_kind);
+    tcase_add_test(parser, errors_are_one_clear_line);
+    tcase_add_test(parser, suggestions);
+    suite_add_tcase(suite, parser);
+    TCase *exe = tcase_create("executable");
+    tcase_set_timeout(exe, 120);
+    tcase_add_test(exe, help_and_version);
+    tcase_add_test(exe, command_line_mistakes_exit_2);
+    tcase_add_test(exe, models_command_checks_sums);
+    suite_add_tcase(suite, exe);
+    return romcv_test_main(suite);
+}

@@ -1,0 +1,129 @@
+/* tests/testutil.c: see testutil.h. */
+#define _GNU_SOURCE
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *romcv_test_env(const char *name) {
+    const char *value = getenv(name);
+    ck_assert_msg(value && *value, "environment variable %s is not set (run through ctest)", name);
+    return value;
+}
+
+char *romcv_test_path(const char *dir, const char *name) {
+    size_t size = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(size);
+    ck_assert_ptr_nonnull(path);
+    snprintf(path, size, "%s/%s", dir, name);
+    return path;
+}
+
+char *romcv_test_shared_file(const char *relative) {
+    char *path = romcv_test_path(romcv_test_env("ROMCV_SHARED_DIR"), relative);
+    struct stat st;
+    ck_assert_msg(stat(path, &st) == 0, "%s: missing (the shared/ folder must sit beside the repo)",
+                  path);
+    return path;
+}
+
+char *romcv_test_make_tmpdir(void) {
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base) {
+        base = "/tmp";
+    }
+    char *dir = romcv_test_path(base, "romcv-test-XXXXXX");
+    ck_assert_msg(mkdtemp(dir) != NULL, "cannot create a temporary folder in %s", base);
+    return dir;
+}
+
+void romcv_test_remove_tmpdir(char *dir) {
+    if (!dir) {
+        return;
+    }
+    /* Only ever our own mkdtemp folders. */
+    if (strstr(dir, "romcv-test-")) {
+        size_t size = strlen(dir) + 32;
+        char *command = malloc(size);
+        snprintf(command, size, "rm -rf '%s'", dir);
+        int rc = system(command);
+        (void)rc;
+        free(command);
+    }
+    free(dir);
+}
+
+int romcv_test_run(const char *command, char *output, size_t size) {
+    size_t length = strlen(command) + 16;
+    char *full = malloc(length);
+    ck_assert_ptr_nonnull(full);
+    snprintf(full, length, "(%s) 2>&1", command);
+    FILE *pipe = popen(full, "r");
+    free(full);
+    if (!pipe) {
+        return -1;
+    }
+    size_t used = 0;
+    char buffer[4096];
+    size_t got;
+    while ((got = fread(buffer, 1, sizeof buffer, pipe)) > 0) {
+        if (output && size > 0 && used < size - 1) {
+            size_t take = got < size - 1 - used ? got : size - 1 - used;
+            memcpy(output + used, buffer, take);
+            used += take;
+        }
+    }
+    if (output && size > 0) {
+        output[used] = '\0';
+    }
+    int status = pclose(pipe);
+    if (status == -1 || !WIFEXITED(status)) {
+        return -1;
+    }
+    /* The shell reports a child killed by a signal as 128 + signal. */
+    int code = WEXITSTATUS(status);
+    return code > 128 ? -1 : code;
+}
+
+void romcv_test_write_file(const char *path, const void *data, size_t size) {
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    ck_assert_uint_eq(fwrite(data, 1, size, f), size);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+char *romcv_test_read_file(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return NULL;
+    }
+    size_t capacity = 4096, used = 0;
+    char *data = malloc(capacity);
+    size_t got;
+    while ((got = fread(data + used, 1, capacity - used - 1, f)) > 0) {
+        used += got;
+        if (capacity - used < 2) {
+            capacity *= 2;
+            data = realloc(data, capacity);
+        }
+    }
+    fclose(f);
+    data[used] = '\0';
+    if (size) {
+        *size = used;
+    }
+    return data;
+}
+
+int romcv_test_main(Suite *suite) {
+    SRunner *runner = srunner_create(suite);
+    srunner_set_fork_status(runner, CK_FORK);
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
