@@ -39,6 +39,11 @@ typedef struct RomcvCaptureSource {
 extern const RomcvCaptureSource romcv__capture_ffmpeg;
 extern const RomcvCaptureSource romcv__capture_images;
 extern const RomcvCaptureSource romcv__capture_v4l2;
+extern const RomcvCaptureSource romcv__capture_testcard;
+
+/* The frame index a builtin:testcard frame encodes in its barcode, or -1 when
+ * the pixels hold no valid barcode (for tests: proves order and no drops). */
+int64_t romcv__testcard_decode_index(const RomcvFrame *frame);
 
 /* ------------------------------------------------ shared pixel helpers
  * Implemented in ffmpeg_source.c; used by every FFmpeg-based source. */

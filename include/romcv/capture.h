@@ -33,12 +33,14 @@ extern "C" {
 #endif
 
 typedef enum RomcvCaptureKind {
-    ROMCV_CAPTURE_AUTO = 0,   /* decide from the input: a V4L2 device node or
-                               * "camera:N" is a camera, a folder or a glob
-                               * pattern is an image sequence, else a video file */
+    ROMCV_CAPTURE_AUTO = 0,   /* decide from the input: "builtin:NAME" is built in, a
+                               * V4L2 device node or "camera:N" is a camera, a folder
+                               * or a glob pattern is an image sequence, else a video
+                               * file */
     ROMCV_CAPTURE_FILE = 1,   /* a video file (FFmpeg) */
     ROMCV_CAPTURE_IMAGES = 2, /* a folder or glob of PNG/JPEG, sorted naturally */
     ROMCV_CAPTURE_CAMERA = 3, /* a V4L2 device: /dev/videoN, or camera:N for index N */
+    ROMCV_CAPTURE_BUILTIN = 4, /* a clip generated in memory: "builtin:testcard" */
 } RomcvCaptureKind;
 
 ROMCV_API const char *romcv_capture_kind_name(RomcvCaptureKind kind);
@@ -79,6 +81,11 @@ typedef struct RomcvCaptureInfo {
     int64_t frames_delivered;      /* so far */
     int64_t frames_lost;           /* frames or packets that could not be decoded */
     int64_t frames_without_pts;    /* frames whose time had to be estimated */
+    int damaged;                   /* 1 when the input ended early or held undecodable data
+                                    * (truncated or corrupt file, unreadable images): the
+                                    * stream still ends with ROMCV_E_EOF after every frame
+                                    * that decoded, and romcv_capture_errmsg() says what
+                                    * was lost. Camera frame drops do not count. */
     int64_t size_bytes;            /* file size, or total of the images; -1 for a camera */
 } RomcvCaptureInfo;
 
@@ -112,6 +119,14 @@ ROMCV_API const char *romcv_capture_errmsg(const RomcvCapture *capture);
 /* Stops the thread, frees everything; frames still referenced stay valid.
  * NULL-safe; sets *capture to NULL. */
 ROMCV_API void romcv_capture_close(RomcvCapture **capture);
+
+/* FFmpeg prints its own diagnostics ("[h264 @ 0x...] error while decoding")
+ * to stderr through a logger that is global to the process. romcv reports
+ * every problem through RomcvDiag and the caller's RomcvLogger instead, so an
+ * application normally silences FFmpeg's (ROMCV_LOG_QUIET) or lets its
+ * errors and warnings through when debugging. Process-wide, because FFmpeg's
+ * level is: call it from the application's main, never from library code. */
+ROMCV_API void romcv_capture_set_ffmpeg_log_level(RomcvLogLevel level);
 
 /* ------------------------------------------------------------ V4L2 devices */
 
