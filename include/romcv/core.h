@@ -90,7 +90,8 @@ typedef struct RomcvDiag {
 /* Records code and a printf-style message in diag (if not NULL) and returns
  * code, so that failures read: return romcv_diag_set(d, ROMCV_E_EOF, "..."). */
 ROMCV_API int romcv_diag_set(RomcvDiag *diag, int code, const char *fmt, ...) ROMCV_PRINTF(3, 4);
-ROMCV_API int romcv_diag_setv(RomcvDiag *diag, int code, const char *fmt, va_list args);
+ROMCV_API int romcv_diag_setv(RomcvDiag *diag, int code, const char *fmt, va_list args)
+    ROMCV_PRINTF(3, 0);
 /* Copies src into dst (either may be NULL) and returns src's code. */
 ROMCV_API int romcv_diag_copy(RomcvDiag *dst, const RomcvDiag *src);
 ROMCV_API void romcv_diag_clear(RomcvDiag *diag);
