@@ -3,6 +3,7 @@
 
 #include "vision/cv_bridge.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -3,6 +3,7 @@
 
 #include "romcv/vision.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
