@@ -193,6 +193,43 @@ START_TEST(test_vfr_times_match_ffprobe) {
 }
 END_TEST
 
+/* A raw H.264 elementary stream has no container timestamps at all: the times
+ * are estimated from the frame rate, flagged, counted and warned about once. */
+START_TEST(test_frames_without_pts_are_estimated) {
+    char *dir = romcv_test_make_tmpdir();
+    char *clip = romcv_test_path(dir, "raw.h264");
+    char command[4096];
+    snprintf(command, sizeof command,
+             "ffmpeg -v error -y -f lavfi -i testsrc2=size=96x64:rate=25 -frames:v 12 "
+             "-c:v libx264 -preset ultrafast '%s'",
+             clip);
+    run_ok(command);
+    log_text[0] = '\0';
+    RomcvCaptureSettings s;
+    settings_for(&s, clip);
+    RomcvCapture *cap = NULL;
+    RomcvDiag diag;
+    ck_assert_msg(romcv_capture_open(&cap, &s, &diag) == 0, "%s", diag.message);
+    RomcvFrame *frame;
+    int n = 0;
+    while (romcv_capture_receive(cap, &frame) == 0) {
+        ck_assert_int_eq(frame->time_is_estimated, 1);
+        ck_assert_double_eq_tol(frame->time_s, n * 0.04, 1e-9);
+        romcv_frame_unref(&frame);
+        n++;
+    }
+    ck_assert_int_eq(n, 12);
+    ck_assert_int_eq(romcv_capture_info(cap)->frames_without_pts, 12);
+    ck_assert_int_eq(romcv_capture_info(cap)->damaged, 0);
+    romcv_capture_close(&cap);
+    ck_assert_msg(strstr(log_text, "raw.h264: frames without timestamps") != NULL, "%s", log_text);
+    /* One warning, not one per frame. */
+    ck_assert_ptr_null(strstr(strstr(log_text, "without timestamps") + 1, "without timestamps"));
+    free(clip);
+    romcv_test_remove_tmpdir(dir);
+}
+END_TEST
+
 /* from <= t <= to, exactly, against ffprobe's list of the whole file. */
 static void check_trim(const char *path, const double *ref, int n, double from, double to) {
     RomcvCaptureSettings s;
@@ -681,6 +718,7 @@ static Suite *capture_file_suite(void) {
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_sample_times_match_ffprobe);
     tcase_add_test(tc, test_vfr_times_match_ffprobe);
+    tcase_add_test(tc, test_frames_without_pts_are_estimated);
     tcase_add_test(tc, test_trim_is_frame_accurate);
     tcase_add_test(tc, test_rotation_is_applied_upright);
     tcase_add_test(tc, test_sample_aspect_ratio_is_square);
