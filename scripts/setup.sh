@@ -48,7 +48,8 @@ fi
 
 build="$here/build"
 if [ ! -f "$build/CMakeCache.txt" ]; then
-  cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release
+  # The tests have their own sanitizer build (scripts/test.sh); this one is the tool.
+  cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DROMCV_BUILD_TESTS=OFF
 fi
 cmake --build "$build" -j"$(nproc)"
 

@@ -136,14 +136,14 @@ static int field(Reader *r, const Table *t, int index, size_t width, size_t *at)
 }
 
 static int get_u8(Reader *r, const Table *t, int index, uint8_t def, uint8_t *v) {
-    size_t at;
+    size_t at = 0;
     int rc = field(r, t, index, 1, &at);
     *v = rc > 0 ? r->buf[at] : def;
     return rc < 0 ? rc : 0;
 }
 
 static int get_u32(Reader *r, const Table *t, int index, uint32_t def, uint32_t *v) {
-    size_t at;
+    size_t at = 0;
     int rc = field(r, t, index, 4, &at);
     *v = rc > 0 ? rd32(r->buf + at) : def;
     return rc < 0 ? rc : 0;
@@ -157,7 +157,7 @@ static int get_i32(Reader *r, const Table *t, int index, int32_t def, int32_t *v
 }
 
 static int get_u64(Reader *r, const Table *t, int index, uint64_t def, uint64_t *v) {
-    size_t at;
+    size_t at = 0;
     int rc = field(r, t, index, 8, &at);
     *v = rc > 0 ? rd64(r->buf + at) : def;
     return rc < 0 ? rc : 0;
@@ -189,7 +189,7 @@ static int vec_at(Reader *r, size_t pos, size_t elem_size, const char *what, Vec
 /* 1 with *v set, 0 when absent (v->len = 0), or an error. */
 static int get_vec(Reader *r, const Table *t, int index, size_t elem_size, const char *what,
                    Vec *v) {
-    size_t at, target;
+    size_t at = 0, target = 0;
     v->data = 0;
     v->len = 0;
     int rc = field(r, t, index, 4, &at);
@@ -215,7 +215,7 @@ static int get_str(Reader *r, const Table *t, int index, const char *what, const
 
 /* 1 with *out set, 0 when absent, or an error. */
 static int get_table(Reader *r, const Table *t, int index, Table *out) {
-    size_t at, target;
+    size_t at = 0, target = 0;
     int rc = field(r, t, index, 4, &at);
     if (rc <= 0)
         return rc;
@@ -225,7 +225,7 @@ static int get_table(Reader *r, const Table *t, int index, Table *out) {
 }
 
 static int vec_table(Reader *r, const Vec *v, uint32_t i, Table *out) {
-    size_t target;
+    size_t target = 0;
     int rc = follow(r, v->data + 4 * (size_t)i, &target);
     return rc < 0 ? rc : table_at(r, target, out);
 }
@@ -950,7 +950,7 @@ static int parse_model(Reader *r, RomcvTfliteModel *m) {
     if (memcmp(r->buf + 4, "TFL3", 4) != 0)
         return fail(r, "not a TFLite model (file identifier is not \"TFL3\")");
     set_where(r, "model");
-    size_t root_pos;
+    size_t root_pos = 0;
     if ((rc = follow(r, 0, &root_pos)) < 0 || (rc = table_at(r, root_pos, &root)) < 0 ||
         (rc = get_u32(r, &root, 0, 0, &m->version)) < 0 ||
         (rc = get_str(r, &root, 3, "description", &m->description)) < 0)
@@ -1164,12 +1164,27 @@ static void populate(Densify *c, int level, size_t parent) {
     const RomcvTfliteSparsity *s = c->s;
     if (level == s->levels) {
         int rank = c->t->rank;
-        size_t orig[ROMCV_TFLITE_MAX_DIMS];
+        size_t orig[ROMCV_TFLITE_MAX_DIMS] = {0};
+        /* Validated at parse time; checked again so the optimiser (and a
+         * reader) can see every index below stays inside its array. */
+        if (rank < 0 || rank > ROMCV_TFLITE_MAX_DIMS || s->levels < rank ||
+            s->levels > 2 * ROMCV_TFLITE_MAX_DIMS) {
+            c->bad = 1;
+            return;
+        }
         for (int l = 0; l < rank; l++)
             orig[s->traversal_order[l]] = (size_t)c->coord[l];
         for (int l = rank; l < s->levels; l++) {
             int j = s->traversal_order[l] - rank;
+            if (j < 0 || j >= s->block_dims || j >= ROMCV_TFLITE_MAX_DIMS) {
+                c->bad = 1;
+                return;
+            }
             int d = s->block_map[j];
+            if (d < 0 || d >= rank) {
+                c->bad = 1;
+                return;
+            }
             orig[d] = orig[d] * (size_t)c->block_size[j] + (size_t)c->coord[l];
         }
         size_t flat = 0;
