@@ -12,5 +12,6 @@
 #include "romcv/core.h"
 #include "romcv/capture.h"
 #include "romcv/vision.h"
+#include "romcv/metrics.h"
 
 #endif /* ROMCV_ROMCV_H */

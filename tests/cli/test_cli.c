@@ -4,6 +4,7 @@
 #include "cli/options.h"
 #include "romcv/vision.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,8 +95,9 @@ static char output[65536];
 
 /* Runs romcv with arguments (a shell fragment) and returns its exit code. */
 static int romcv(const char *arguments) {
-    char command[8192];
-    snprintf(command, sizeof command, "'%s' %s", romcv_test_env("ROMCV_CLI"), arguments);
+    char command[20000];
+    int n = snprintf(command, sizeof command, "'%s' %s", romcv_test_env("ROMCV_CLI"), arguments);
+    ck_assert_msg(n > 0 && (size_t)n < sizeof command, "command line too long");
     return romcv_test_run(command, output, sizeof output);
 }
 
@@ -165,6 +167,159 @@ START_TEST(models_command_checks_sums) {
 }
 END_TEST
 
+/* Counts the lines of a file (0 when it cannot be read). */
+static int count_lines(const char *path) {
+    char *text = romcv_test_read_file(path, NULL);
+    if (!text) {
+        return 0;
+    }
+    int lines = 0;
+    for (char *c = text; *c; c++) {
+        lines += *c == '\n';
+    }
+    free(text);
+    return lines;
+}
+
+/* No temporary file is left behind in dir. */
+static void expect_no_tmp_files(const char *dir) {
+    char command[4096];
+    snprintf(command, sizeof command, "ls -A '%s' | grep -c '\\.tmp$'", dir);
+    char count[64];
+    romcv_test_run(command, count, sizeof count);
+    ck_assert_msg(atoi(count) == 0, "temporary files left in %s", dir);
+}
+
+START_TEST(analyze_builtin_default_input) {
+    char *dir = romcv_test_make_tmpdir();
+    char args[4096];
+    snprintf(args, sizeof args, "analyze --out '%s/out'", dir);
+    ck_assert_int_eq(romcv(args), 0);
+    expect_output("builtin:testcard: 90 frames");
+    char *csv = romcv_test_path(dir, "out/frames.csv");
+    ck_assert_int_eq(count_lines(csv), 91); /* header + 90 frames */
+    char *summary_path = romcv_test_path(dir, "out/summary.json");
+    char *summary = romcv_test_read_file(summary_path, NULL);
+    ck_assert_ptr_nonnull(summary);
+    ck_assert_ptr_nonnull(strstr(summary, "\"status\": \"complete\""));
+    ck_assert_ptr_nonnull(strstr(summary, romcv_model_info(ROMCV_MODEL_LANDMARK_FULL)->sha256));
+    char *out_dir = romcv_test_path(dir, "out");
+    expect_no_tmp_files(out_dir);
+    free(out_dir);
+    free(summary);
+    free(summary_path);
+    free(csv);
+    romcv_test_remove_tmpdir(dir);
+}
+END_TEST
+
+START_TEST(analyze_real_video_times) {
+    char *video = romcv_test_shared_file("samples/squat_side.mp4");
+    char *dir = romcv_test_make_tmpdir();
+    char args[8192];
+    snprintf(args, sizeof args, "analyze '%s' --from 1 --to 2 --out '%s'", video, dir);
+    ck_assert_int_eq(romcv(args), 0);
+    char *csv = romcv_test_path(dir, "frames.csv");
+    char *text = romcv_test_read_file(csv, NULL);
+    ck_assert_ptr_nonnull(text);
+    /* 29.97 fps: frames 30 (1.001 s) to 59 (1.969 s) lie in [1, 2]. */
+    ck_assert_int_eq(count_lines(csv), 31);
+    ck_assert_ptr_nonnull(strstr(text, "\n0,1.001000,608,1080,0,0\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\n29,1.968633,608,1080,0,0\n"));
+    free(text);
+    free(csv);
+    free(video);
+    romcv_test_remove_tmpdir(dir);
+}
+END_TEST
+
+START_TEST(bad_inputs_get_one_line) {
+    char *dir = romcv_test_make_tmpdir();
+    char args[8192];
+    /* Missing file. */
+    snprintf(args, sizeof args, "analyze '%s/nothing.mp4' --out '%s/o' 2>&1 >/dev/null", dir, dir);
+    ck_assert_int_eq(romcv(args), 1);
+    ck_assert_msg(strncmp(output, "romcv analyze: ", 15) == 0, "%s", output);
+    ck_assert_ptr_nonnull(strstr(output, "nothing.mp4"));
+    ck_assert_int_eq(strchr(output, '\n') - output + 1, (long)strlen(output));
+    /* Zero bytes. */
+    char *empty = romcv_test_path(dir, "empty.mp4");
+    romcv_test_write_file(empty, "", 0);
+    snprintf(args, sizeof args, "analyze '%s' --out '%s/o' 2>&1 >/dev/null", empty, dir);
+    ck_assert_int_eq(romcv(args), 1);
+    ck_assert_ptr_nonnull(strstr(output, "empty.mp4"));
+    ck_assert_int_eq(strchr(output, '\n') - output + 1, (long)strlen(output));
+    /* A truncated video: the decodable frames are kept, the run fails and says how many were
+     * lost. */
+    char *video = romcv_test_shared_file("samples/squat_side.mp4");
+    char *cut = romcv_test_path(dir, "cut.mp4");
+    char command[8192];
+    snprintf(command, sizeof command,
+             "ffmpeg -v error -i '%s' -c copy -movflags +faststart '%s/whole.mp4' && "
+             "head -c 1500000 '%s/whole.mp4' > '%s'",
+             video, dir, dir, cut);
+    ck_assert_int_eq(romcv_test_run(command, NULL, 0), 0);
+    snprintf(args, sizeof args, "analyze '%s' --out '%s/cut' 2>&1 >/dev/null", cut, dir);
+    ck_assert_int_eq(romcv(args), 1);
+    ck_assert_ptr_nonnull(strstr(output, "romcv analyze: "));
+    ck_assert_ptr_nonnull(strstr(output, "cut.mp4: truncated or damaged"));
+    ck_assert_ptr_nonnull(strstr(output, "frame(s) lost"));
+    char *csv = romcv_test_path(dir, "cut/frames.csv");
+    int kept = count_lines(csv) - 1;
+    ck_assert_int_gt(kept, 10);
+    ck_assert_int_lt(kept, 614);
+    char *summary_path = romcv_test_path(dir, "cut/summary.json");
+    char *summary = romcv_test_read_file(summary_path, NULL);
+    ck_assert_ptr_nonnull(strstr(summary, "\"status\": \"failed\""));
+    free(summary);
+    free(summary_path);
+    free(csv);
+    free(cut);
+    free(video);
+    free(empty);
+    romcv_test_remove_tmpdir(dir);
+}
+END_TEST
+
+/* Ctrl-C keeps what was finished and says so (exit 130). */
+START_TEST(interrupt_keeps_finished_work) {
+    char *dir = romcv_test_make_tmpdir();
+    char command[8192];
+    /* A long, cheap clip: decoding it takes far longer than the interrupt below. */
+    snprintf(command, sizeof command,
+             "ffmpeg -v error -f lavfi -i testsrc=size=160x120:rate=30:duration=600 -c:v "
+             "libx264 -preset ultrafast '%s/long.mp4'",
+             dir);
+    ck_assert_int_eq(romcv_test_run(command, NULL, 0), 0);
+    /* Wait until the run has started writing, then interrupt it. */
+    snprintf(command, sizeof command,
+             "'%s' analyze '%s/long.mp4' --out '%s/o' 2>'%s/err' & pid=$!; "
+             "for i in $(seq 1 400); do [ -e '%s/o/.frames.csv.tmp' ] && break; sleep 0.05; done; "
+             "sleep 0.2; kill -INT $pid; wait $pid; echo \"exit=$?\"",
+             romcv_test_env("ROMCV_CLI"), dir, dir, dir, dir);
+    romcv_test_run(command, output, sizeof output);
+    expect_output("exit=130");
+    char *err_path = romcv_test_path(dir, "err");
+    char *err = romcv_test_read_file(err_path, NULL);
+    ck_assert_ptr_nonnull(strstr(err, "interrupted after"));
+    ck_assert_ptr_nonnull(strstr(err, "kept what was finished"));
+    char *csv = romcv_test_path(dir, "o/frames.csv");
+    int kept = count_lines(csv) - 1;
+    ck_assert_int_gt(kept, 0);
+    ck_assert_int_lt(kept, 18000);
+    char *summary_path = romcv_test_path(dir, "o/summary.json");
+    char *summary = romcv_test_read_file(summary_path, NULL);
+    ck_assert_ptr_nonnull(summary);
+    ck_assert_ptr_nonnull(strstr(summary, "\"status\": \"interrupted\""));
+    free(summary);
+    free(summary_path);
+    free(csv);
+    free(err);
+    free(err_path);
+    romcv_test_remove_tmpdir(dir);
+}
+END_TEST
+
 int main(void) {
     Suite *suite = suite_create("cli");
     TCase *parser = tcase_create("parser");
@@ -177,6 +332,10 @@ int main(void) {
     tcase_add_test(exe, help_and_version);
     tcase_add_test(exe, command_line_mistakes_exit_2);
     tcase_add_test(exe, models_command_checks_sums);
+    tcase_add_test(exe, analyze_builtin_default_input);
+    tcase_add_test(exe, analyze_real_video_times);
+    tcase_add_test(exe, bad_inputs_get_one_line);
+    tcase_add_test(exe, interrupt_keeps_finished_work);
     suite_add_tcase(suite, exe);
     return romcv_test_main(suite);
 }
