@@ -5,6 +5,8 @@
 # every test through CTest. The integration tests read ../shared (samples, references).
 #
 #   scripts/test.sh [ctest arguments, e.g. -R capture]
+#
+# Without arguments it also runs each libFuzzer target for 45 seconds (seeded).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +17,14 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Sanitize
 fi
 cmake --build "$build" -j"$(nproc)"
+
+# The parsers of untrusted input (model files, JSON) under libFuzzer for a short, seeded
+# run each: any crash, leak or sanitizer report fails the suite. Long runs: scripts/fuzz.sh.
+# Skipped when ctest arguments ask for a subset of the tests.
+if [ $# -eq 0 ]; then
+  "$here/scripts/fuzz.sh" tflite -t 45 -- -seed=1
+  "$here/scripts/fuzz.sh" json -t 45 -- -seed=1
+fi
 
 # ASan: report leaks too, fail on the first error. UBSan: abort with a stack trace.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
