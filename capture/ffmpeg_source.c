@@ -84,10 +84,13 @@ int romcv__rgb_convert(RomcvRgbConverter *conv, const AVFrame *src, uint8_t *dst
         conv->src_full_range != full_range || conv->dst_width != dst_width ||
         conv->dst_height != dst_height) {
         sws_freeContext(conv->sws);
-        /* Bicubic only when the width is stretched for the aspect ratio; an
-         * unscaled conversion takes swscale's direct path either way. */
-        int flags =
-            (src->width == dst_width && src->height == dst_height) ? SWS_BILINEAR : SWS_BICUBIC;
+        /* The flags MediaPipe's references were decoded with (the oracle runs
+         * ffmpeg with +accurate_rnd+full_chroma_int+bitexact, shared/README.md):
+         * full-resolution chroma interpolation and exact rounding. Plain
+         * bilinear chroma moved pixels by 1.2 levels on average (up to 23) and
+         * that alone pushed pose2sim cam02's landmark p95 from 0.0005% to
+         * 2.3% of the frame and flipped 7 sports2d frames (issue 4). */
+        int flags = SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_BITEXACT;
         conv->sws = sws_getContext(src->width, src->height, format, dst_width, dst_height,
                                    AV_PIX_FMT_RGB24, flags, NULL, NULL, NULL);
         if (!conv->sws) {

@@ -3,10 +3,13 @@
 // else"). Every entry point catches every exception: C callers cannot unwind.
 #include "vision/cv_bridge.h"
 
+#include <opencv2/calib3d.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -142,5 +145,145 @@ extern "C" int romcv__cv_warp_affine(const RomcvFrame *src, RomcvFrame *dst,
         return 0;
     } catch (const std::exception &e) {
         return external_error(diag, "warp_affine", e);
+    }
+}
+
+// ------------------------------------------------------------------ calib3d
+
+namespace {
+
+// The frame's luma as an 8-bit single-channel image (a view for GRAY8).
+cv::Mat luma(const RomcvFrame *frame) {
+    cv::Mat image = wrap(frame);
+    if (frame->format == ROMCV_PIX_GRAY8) {
+        return image;
+    }
+    cv::Mat gray;
+    cv::cvtColor(image, gray, cv::COLOR_RGB2GRAY);
+    return gray;
+}
+
+} // namespace
+
+extern "C" int romcv__cv_find_chessboard(const RomcvFrame *frame, int cols, int rows, float *x,
+                                         float *y, RomcvDiag *diag) {
+    if (!frame_ok(frame) || cols < 2 || rows < 2 || !x || !y) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "find_chessboard: invalid arguments");
+    }
+    try {
+        cv::Mat gray = luma(frame);
+        std::vector<cv::Point2f> corners;
+        int flags = cv::CALIB_CB_ADAPTIVE_THRESH | cv::CALIB_CB_NORMALIZE_IMAGE |
+                    cv::CALIB_CB_FAST_CHECK;
+        if (!cv::findChessboardCorners(gray, cv::Size(cols, rows), corners, flags) ||
+            corners.size() != (size_t)cols * (size_t)rows) {
+            return 0;
+        }
+        // The refinement window must stay inside one square, or it mixes
+        // the neighbouring corner in: half the smallest corner spacing.
+        double spacing = 1e9;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c + 1 < cols; c++) {
+                cv::Point2f d = corners[(size_t)(r * cols + c + 1)] - corners[(size_t)(r * cols + c)];
+                spacing = std::min(spacing, (double)std::sqrt(d.x * d.x + d.y * d.y));
+            }
+        }
+        int half = (int)std::max(2.0, std::min(11.0, spacing * 0.4));
+        cv::cornerSubPix(gray, corners, cv::Size(half, half), cv::Size(-1, -1),
+                         cv::TermCriteria(cv::TermCriteria::EPS | cv::TermCriteria::COUNT, 40,
+                                          0.001));
+        for (size_t i = 0; i < corners.size(); i++) {
+            x[i] = corners[i].x;
+            y[i] = corners[i].y;
+        }
+        return 1;
+    } catch (const std::exception &e) {
+        return external_error(diag, "find_chessboard", e);
+    }
+}
+
+extern "C" int romcv__cv_calibrate_camera(int views, int points_per_view, const float *object_xy,
+                                          const float *image_x, const float *image_y, int width,
+                                          int height, double intrinsics[4],
+                                          double distortion[5], double *rms_px, RomcvDiag *diag) {
+    if (views < 1 || points_per_view < 4 || !object_xy || !image_x || !image_y || width < 1 ||
+        height < 1) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "calibrate_camera: invalid arguments");
+    }
+    try {
+        std::vector<cv::Point3f> board;
+        for (int i = 0; i < points_per_view; i++) {
+            board.emplace_back(object_xy[2 * i], object_xy[2 * i + 1], 0.0f);
+        }
+        std::vector<std::vector<cv::Point3f>> object_points((size_t)views, board);
+        std::vector<std::vector<cv::Point2f>> image_points((size_t)views);
+        for (int v = 0; v < views; v++) {
+            for (int i = 0; i < points_per_view; i++) {
+                size_t k = (size_t)v * (size_t)points_per_view + (size_t)i;
+                image_points[(size_t)v].emplace_back(image_x[k], image_y[k]);
+            }
+        }
+        cv::Mat camera_matrix, dist_coeffs;
+        std::vector<cv::Mat> rvecs, tvecs;
+        double rms = cv::calibrateCamera(object_points, image_points, cv::Size(width, height),
+                                         camera_matrix, dist_coeffs, rvecs, tvecs);
+        intrinsics[0] = camera_matrix.at<double>(0, 0);
+        intrinsics[1] = camera_matrix.at<double>(1, 1);
+        intrinsics[2] = camera_matrix.at<double>(0, 2);
+        intrinsics[3] = camera_matrix.at<double>(1, 2);
+        for (int i = 0; i < 5; i++) {
+            distortion[i] = i < (int)dist_coeffs.total() ? dist_coeffs.at<double>(i) : 0.0;
+        }
+        *rms_px = rms;
+        return 0;
+    } catch (const std::exception &e) {
+        return external_error(diag, "calibrate_camera", e);
+    }
+}
+
+extern "C" int romcv__cv_project_points(size_t n, const double *object_xyz, const double rvec[3],
+                                        const double tvec[3], const double intrinsics[4],
+                                        const double distortion[5], double *u, double *v,
+                                        RomcvDiag *diag) {
+    if (!object_xyz || !rvec || !tvec || !intrinsics || !distortion || !u || !v) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "project_points: invalid arguments");
+    }
+    if (n == 0) {
+        return 0;
+    }
+    try {
+        std::vector<cv::Point3d> object;
+        for (size_t i = 0; i < n; i++) {
+            object.emplace_back(object_xyz[3 * i], object_xyz[3 * i + 1], object_xyz[3 * i + 2]);
+        }
+        cv::Matx33d k(intrinsics[0], 0, intrinsics[2], 0, intrinsics[1], intrinsics[3], 0, 0, 1);
+        std::vector<double> dist(distortion, distortion + 5);
+        cv::Vec3d r(rvec[0], rvec[1], rvec[2]), t(tvec[0], tvec[1], tvec[2]);
+        std::vector<cv::Point2d> image;
+        cv::projectPoints(object, r, t, k, dist, image);
+        for (size_t i = 0; i < n; i++) {
+            u[i] = image[i].x;
+            v[i] = image[i].y;
+        }
+        return 0;
+    } catch (const std::exception &e) {
+        return external_error(diag, "project_points", e);
+    }
+}
+
+extern "C" int romcv__cv_laplacian_variance(const RomcvFrame *frame, double *variance,
+                                            RomcvDiag *diag) {
+    if (!frame_ok(frame) || !variance) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "laplacian_variance: invalid frame");
+    }
+    try {
+        cv::Mat laplacian;
+        cv::Laplacian(luma(frame), laplacian, CV_64F);
+        cv::Scalar mean, stddev;
+        cv::meanStdDev(laplacian, mean, stddev);
+        *variance = stddev[0] * stddev[0];
+        return 0;
+    } catch (const std::exception &e) {
+        return external_error(diag, "laplacian_variance", e);
     }
 }

@@ -46,6 +46,39 @@ int romcv__cv_resize(const RomcvFrame *src, RomcvFrame *dst, RomcvCvInterpolatio
 int romcv__cv_warp_affine(const RomcvFrame *src, RomcvFrame *dst, const double inverse_map[6],
                           uint8_t border_value, RomcvDiag *diag);
 
+/* ---------------------------------------------------------------- calib3d */
+
+/* Looks for a chessboard of cols x rows inner corners in frame (RGB24 or
+ * GRAY8) with findChessboardCorners (adaptive threshold, normalised image,
+ * fast check) and refines the corners with cornerSubPix. On success writes
+ * cols * rows corners, row after row as OpenCV orders them, to x and y and
+ * returns 1; returns 0 when there is no board, or a negative code. */
+int romcv__cv_find_chessboard(const RomcvFrame *frame, int cols, int rows, float *x, float *y,
+                              RomcvDiag *diag);
+
+/* calibrateCamera on views of one planar target: object_xy holds the
+ * target's points_per_view points (x, y pairs, z = 0, any unit), image_x and
+ * image_y the views' image points (views * points_per_view, view after view).
+ * Solves fx, fy, cx, cy and k1 k2 p1 p2 k3 for a width x height image.
+ * intrinsics receives fx fy cx cy, distortion k1 k2 p1 p2 k3, *rms_px the RMS
+ * reprojection error. Returns 0 or ROMCV_E_EXTERNAL. */
+int romcv__cv_calibrate_camera(int views, int points_per_view, const float *object_xy,
+                               const float *image_x, const float *image_y, int width, int height,
+                               double intrinsics[4], double distortion[5], double *rms_px,
+                               RomcvDiag *diag);
+
+/* projectPoints: n object points (x, y, z triples) seen from pose rvec
+ * (Rodrigues vector) and tvec through intrinsics fx fy cx cy and
+ * distortion k1 k2 p1 p2 k3, into u and v (px). Returns 0 or
+ * ROMCV_E_EXTERNAL. */
+int romcv__cv_project_points(size_t n, const double *object_xyz, const double rvec[3],
+                             const double tvec[3], const double intrinsics[4],
+                             const double distortion[5], double *u, double *v, RomcvDiag *diag);
+
+/* Variance of the Laplacian (3x3 aperture, 64-bit float) of the frame's
+ * luma: a focus measure (Pech-Pacheco et al. 2000). Returns 0 or a code. */
+int romcv__cv_laplacian_variance(const RomcvFrame *frame, double *variance, RomcvDiag *diag);
+
 #ifdef __cplusplus
 }
 #endif

@@ -41,6 +41,19 @@ typedef struct RomcvInferenceBackendOps {
 } RomcvInferenceBackendOps;
 
 extern const RomcvInferenceBackendOps romcv__backend_portable;
+
+/* What planning kept, for tests and benchmarks. Multiply-adds count CONV_2D
+ * and DEPTHWISE_CONV_2D only (the figures inference.md quotes). */
+typedef struct RomcvInferencePlanStats {
+    int model_ops;      /* compute ops in the materialised model */
+    int live_ops;       /* ops that feed a wanted output */
+    int64_t model_macs; /* multiply-adds of every op in the model */
+    int64_t live_macs;  /* multiply-adds of the live ops */
+} RomcvInferencePlanStats;
+
+/* Fills stats for a created inference. Returns 0. */
+int romcv__inference_plan_stats(const RomcvInference *inference, RomcvInferencePlanStats *stats);
+
 #if ROMCV_HAVE_XNNPACK
 extern const RomcvInferenceBackendOps romcv__backend_xnnpack;
 #endif

@@ -63,6 +63,116 @@ ROMCV_API int romcv_models_find_dir(const RomcvModelSearch *search, char *out, s
 ROMCV_API int romcv_model_verify(const char *dir, RomcvModelId id, char *actual_hex,
                                  RomcvDiag *diag);
 
+/* ------------------------------------------------------------ pose tracker */
+/*
+ * The MediaPipe Pose graph (issue 4): person detector on the letterboxed
+ * frame, a rotated square region of interest (ROI) from the detection, the
+ * landmark model on a 256x256 crop of it, projection back to the frame, then
+ * tracking: the next frame's ROI comes from this frame's (smoothed) auxiliary
+ * landmarks until the pose flag drops below min_tracking_confidence, when the
+ * detector runs again. Every constant is MediaPipe's (the .c files cite the
+ * graph or calculator each comes from), so the answers are MediaPipe's.
+ */
+
+#define ROMCV_POSE_LANDMARKS 33 /* body landmarks (MediaPipe's topology) */
+#define ROMCV_POSE_KEYPOINTS                                    \
+    4 /* detector keypoints: hip centre, full-body scale point, \
+       * shoulder centre, upper-body scale point */
+
+/* One landmark. For RomcvPose.landmarks x and y are normalised to the frame
+ * (0..1 across its width and height, may fall outside), z is depth relative
+ * to the hips in the same scale as x (MediaPipe's convention). For world
+ * landmarks x, y, z are metres, origin between the hips, y down. */
+typedef struct RomcvLandmark {
+    float x, y, z;
+    float visibility; /* 0..1: likely visible (not occluded) */
+    float presence;   /* 0..1: likely inside the frame */
+} RomcvLandmark;
+
+/* A rotated rectangle in normalised frame coordinates, as MediaPipe's
+ * NormalizedRect: centre, size (fractions of the frame's width and height)
+ * and rotation in radians (clockwise on screen, since y points down). */
+typedef struct RomcvPoseRect {
+    float x_center, y_center;
+    float width, height;
+    float rotation; /* rad */
+} RomcvPoseRect;
+
+/* One person detection, normalised to the frame. The box is the face box
+ * (MediaPipe's pose detector boxes the face); the keypoints are described at
+ * ROMCV_POSE_KEYPOINTS. */
+typedef struct RomcvPoseDetection {
+    float score; /* 0..1 */
+    float xmin, ymin, width, height;
+    float keypoints[ROMCV_POSE_KEYPOINTS][2]; /* x, y */
+} RomcvPoseDetection;
+
+/* The result for one frame. */
+typedef struct RomcvPose {
+    int found;                                           /* 0: no person in this frame */
+    float score;                                         /* pose flag, 0..1 */
+    RomcvLandmark landmarks[ROMCV_POSE_LANDMARKS];       /* normalised frame coordinates */
+    RomcvLandmark world_landmarks[ROMCV_POSE_LANDMARKS]; /* metres */
+    /* Debug data, as MediaPipe's graph outputs them. */
+    int has_detection;            /* the detector ran and found someone this frame */
+    RomcvPoseDetection detection; /* the one used, when has_detection */
+    int has_roi_from_detection;   /* same as has_detection */
+    RomcvPoseRect roi_from_detection;
+    int has_roi_from_landmarks; /* set when found: the ROI for the next frame */
+    RomcvPoseRect roi_from_landmarks;
+    RomcvPoseRect roi; /* the ROI the landmark model ran on */
+} RomcvPose;
+
+typedef struct RomcvTrackerSettings {
+    RomcvModelId model;             /* ROMCV_MODEL_LANDMARK_LITE/FULL/HEAVY; default FULL */
+    const char *models_dir;         /* folder with the pinned models (required); borrowed
+                                     * for the duration of romcv_tracker_create */
+    int static_mode;                /* 1: every frame on its own (detector + landmarks, no
+                                     * tracking, no smoothing) */
+    int smooth;                     /* 1 (default): one-euro landmark and visibility filters */
+    float min_detection_confidence; /* default 0.5 */
+    float min_tracking_confidence;  /* default 0.5 */
+    int segmentation;               /* 1: compute the person mask (default 0) */
+    int has_person;                 /* 1: choose the person at (person_x, person_y) */
+    float person_x, person_y;       /* px in the first frame where someone is found */
+    int backend;                    /* inference backend: 0 auto, 1 portable C, 2 XNNPACK */
+    int threads;                    /* inference threads per model (default 1) */
+    RomcvLogger logger;
+    int reserved[16];
+} RomcvTrackerSettings;
+
+typedef struct RomcvTracker RomcvTracker;
+
+/* Fills settings with the defaults above (models_dir NULL). */
+ROMCV_API void romcv_tracker_default_settings(RomcvTrackerSettings *settings);
+
+/* Verifies (SHA-256) and loads the detector and the landmark model from
+ * settings->models_dir and prepares them. Returns 0 and sets *out; on failure
+ * *out is NULL and the result is a negative code with diag naming the file
+ * (ROMCV_E_NOT_FOUND, ROMCV_E_CHECKSUM, ROMCV_E_UNSUPPORTED...). */
+ROMCV_API int romcv_tracker_create(RomcvTracker **out, const RomcvTrackerSettings *settings,
+                                   RomcvDiag *diag);
+
+/* Runs the graph on one RGB24 frame. Frames must come in time order
+ * (frame->time_s drives the smoothing filters). Fills *out (found = 0 when
+ * nobody is there). Returns 0 or a negative code (romcv_tracker_errmsg). */
+ROMCV_API int romcv_tracker_process(RomcvTracker *tracker, const RomcvFrame *frame, RomcvPose *out);
+
+/* The person mask of the last processed frame, frame-sized, values 0..1, row
+ * after row (width * height floats), owned by the tracker and valid until the
+ * next call; NULL when segmentation is off or nobody was found. */
+ROMCV_API const float *romcv_tracker_segmentation(const RomcvTracker *tracker, int *width,
+                                                  int *height);
+
+/* The detail of the last failure ("" if none). */
+ROMCV_API const char *romcv_tracker_errmsg(const RomcvTracker *tracker);
+
+/* Forgets the tracked person (the next frame runs the detector). */
+ROMCV_API void romcv_tracker_reset(RomcvTracker *tracker);
+
+/* NULL-safe; sets *tracker to NULL. */
+ROMCV_API void romcv_tracker_destroy(RomcvTracker **tracker);
+
 #ifdef __cplusplus
 }
 #endif
