@@ -120,7 +120,7 @@ static RomcvCaptureKind detect_kind(const char *input) {
     return ROMCV_CAPTURE_FILE;
 }
 
-static const RomcvCaptureSource *source_for(RomcvCaptureKind kind) {
+static const RomcvCaptureSource *source_for(RomcvCaptureKind kind, const char *input) {
     switch (kind) {
     case ROMCV_CAPTURE_FILE:
         return &romcv__capture_ffmpeg;
@@ -129,7 +129,10 @@ static const RomcvCaptureSource *source_for(RomcvCaptureKind kind) {
     case ROMCV_CAPTURE_CAMERA:
         return &romcv__capture_v4l2;
     case ROMCV_CAPTURE_BUILTIN:
-        return &romcv__capture_testcard;
+        /* builtin:phantom[-PROTOCOL] renders a person; builtin:testcard (and
+         * any unknown name, which it reports) the synthetic card. */
+        return romcv__phantom_source_accepts(input) ? &romcv__capture_phantom
+                                                    : &romcv__capture_testcard;
     case ROMCV_CAPTURE_AUTO:
         break;
     }
@@ -252,7 +255,7 @@ int romcv_capture_open(RomcvCapture **out, const RomcvCaptureSettings *settings,
     if (kind == ROMCV_CAPTURE_AUTO) {
         kind = detect_kind(input);
     }
-    const RomcvCaptureSource *source = source_for(kind);
+    const RomcvCaptureSource *source = source_for(kind, input);
     if (!source) {
         return romcv_diag_set(diag, ROMCV_E_USAGE, "%s: unknown capture kind %d", input,
                               (int)settings->kind);

@@ -40,6 +40,10 @@ extern const RomcvCaptureSource romcv__capture_ffmpeg;
 extern const RomcvCaptureSource romcv__capture_images;
 extern const RomcvCaptureSource romcv__capture_v4l2;
 extern const RomcvCaptureSource romcv__capture_testcard;
+extern const RomcvCaptureSource romcv__capture_phantom;
+
+/* 1 when input names the phantom: "builtin:phantom" or "builtin:phantom-PROTOCOL". */
+int romcv__phantom_source_accepts(const char *input);
 
 /* The frame index a builtin:testcard frame encodes in its barcode, or -1 when
  * the pixels hold no valid barcode (for tests: proves order and no drops). */

@@ -64,9 +64,11 @@ int64_t romcv__testcard_decode_index(const RomcvFrame *frame) {
 static int testcard_open(void **priv, const RomcvCaptureSettings *settings, RomcvCaptureInfo *info,
                          RomcvDiag *diag) {
     if (strcmp(settings->input, "builtin:testcard") != 0) {
-        return romcv_diag_set(diag, ROMCV_E_NOT_FOUND,
-                              "%s: unknown built-in input (available: builtin:testcard)",
-                              settings->input);
+        return romcv_diag_set(
+            diag, ROMCV_E_NOT_FOUND,
+            "%s: unknown built-in input (available: builtin:testcard, builtin:phantom, "
+            "builtin:phantom-PROTOCOL)",
+            settings->input);
     }
     Testcard *card = calloc(1, sizeof *card);
     if (!card) {

@@ -28,9 +28,11 @@
 #define ROMCV_EXIT_USAGE       2
 #define ROMCV_EXIT_INTERRUPTED 130
 
-/* Until the phantom renderer lands (issue 6) the built-in input is the
- * capture module's synthetic test card; `romcv analyze` without INPUT uses it. */
-#define ROMCV_DEFAULT_INPUT "builtin:testcard"
+/* The built-in input of `romcv analyze` without INPUT (the README's first
+ * command): the digital phantom (samples/) performing the seated hip-rotation
+ * test, rendered in memory, so the main job runs on a person with nothing but
+ * romcv installed. */
+#define ROMCV_DEFAULT_INPUT "builtin:phantom"
 
 #define ROMCV_COUNT_OF(a)   (sizeof(a) / sizeof((a)[0]))
 
@@ -164,8 +166,11 @@ void romcv_cli_interrupt_stop(RomcvCliInterrupt *watch);
 
 int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv);
 int romcv_cli_probe(RomcvCliContext *ctx, int argc, char **argv);
+int romcv_cli_calibrate(RomcvCliContext *ctx, int argc, char **argv);
+int romcv_cli_landmarks(RomcvCliContext *ctx, int argc, char **argv);
 int romcv_cli_devices(RomcvCliContext *ctx, int argc, char **argv);
 int romcv_cli_models(RomcvCliContext *ctx, int argc, char **argv);
+int romcv_cli_phantom(RomcvCliContext *ctx, int argc, char **argv);
 int romcv_cli_version(RomcvCliContext *ctx, int argc, char **argv);
 void romcv_cli_print_version(const RomcvCliContext *ctx);
 

@@ -1,170 +1,452 @@
-/* cli/cmd_analyze.c: romcv analyze, the main job. */
+/*
+ * cli/cmd_analyze.c: romcv analyze, the main job. Frames flow one way:
+ * capture (frames with real times) -> vision (the BlazePose tracker) ->
+ * metrics (every angle channel, filtered, with baselines) -> report (CSV,
+ * OpenSim TRC and MOT, the JSON summary). The protocol layer (issue 7) and
+ * the HTML report (issue 8) extend the same path.
+ *
+ * Nothing is lost: every file is written under a temporary name and renamed
+ * when complete, and Ctrl-C ends the capture cleanly, after which everything
+ * measured so far is analysed and written, marked "interrupted".
+ */
 #include "cli/cli.h"
+#include "cli/pose_series.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* romcv analyze: the main job. Today it runs capture end to end and writes the
- * per-frame timing table and a JSON summary; vision, metrics and report
- * (issues 4, 5, 7, 8) extend the same loop. */
-int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
+#define COMMAND "romcv analyze"
+
+typedef struct AnalyzeOptions {
     RomcvCliInput in;
-    romcv_cli_input_defaults(&in);
-    const char *out_dir = "romcv-out";
-    const char *model = "full";
-    RomcvOption options[] = {
-        {"out", 'o', ROMCV_OPT_STRING, &out_dir, 0, 0, NULL, "DIR",
-         "write results into DIR (default romcv-out)"},
-        {"model", 0, ROMCV_OPT_CHOICE, &model, 0, 0, "lite|full|heavy", NULL,
-         "landmark model (default full)"},
-        ROMCV_CLI_INPUT_OPTIONS(in),
-        ROMCV_CLI_COMMON_OPTIONS(ctx->common),
-    };
-    const char *positionals[1];
-    RomcvCommandLine line = {"romcv analyze", options, ROMCV_COUNT_OF(options), positionals, 1, 0,
-                             false,           ""};
-    int rc = romcv_cli_parse_or_exit(
-        &line, argc, argv, "romcv analyze [INPUT] [options]",
-        "Measures INPUT (a video file, a folder or glob of images, or a camera: "
-        "/dev/videoN or camera:N).\nWithout INPUT, analyses the built-in "
-        "default input (" ROMCV_DEFAULT_INPUT ").");
-    if (rc >= 0) {
-        return rc;
-    }
-    romcv_cli_setup_logger(ctx);
-    in.input = line.positional_count ? positionals[0] : ROMCV_DEFAULT_INPUT;
+    const char *out_dir;
+    const char *model;
+    const char *view;
+    int mirrored;
+    int threads;
+    double cutoff_hz;
+} AnalyzeOptions;
 
-    RomcvDiag diag = {0};
-    RomcvModelId model_id = ROMCV_MODEL_LANDMARK_FULL;
-    romcv_model_from_name(model, &model_id);
-    char models_dir[PATH_MAX];
-    if (romcv_cli_verify_pipeline_models(ctx, model_id, models_dir, sizeof models_dir, &diag) < 0) {
-        return romcv_cli_fail("romcv analyze", &diag);
-    }
-    if (romcv_cli_make_dir(out_dir, &diag) < 0) {
-        return romcv_cli_fail("romcv analyze", &diag);
-    }
+/* What happened to the frame stream. */
+typedef struct StreamOutcome {
+    int interrupted;
+    int failed; /* the input broke off with an error, or was damaged */
+    char error[ROMCV_DIAG_MESSAGE_SIZE];
+    RomcvCaptureInfo info;
+} StreamOutcome;
 
+/* Reads every frame through the tracker into series. Returns 0, or a
+ * negative code with diag when the tracker itself fails. */
+static int track_all(const RomcvCliContext *ctx, const AnalyzeOptions *o, RomcvTracker *tracker,
+                     RomcvCliPoseSeries *series, StreamOutcome *outcome, RomcvDiag *diag) {
     RomcvCliInterrupt watch;
     romcv_cli_interrupt_start(&watch);
     RomcvCapture *capture = NULL;
-    if (romcv_cli_open_input(ctx, &in, &capture, &diag) < 0) {
+    int rc = romcv_cli_open_input(ctx, &o->in, &capture, diag);
+    if (rc < 0) {
         romcv_cli_interrupt_stop(&watch);
-        return romcv_cli_fail("romcv analyze", &diag);
+        return rc;
     }
     romcv_cli_interrupt_watch(&watch, capture);
-
-    RomcvCliOutput frames_csv = {0};
-    if (romcv_cli_output_open(&frames_csv, out_dir, "frames.csv", &diag) < 0) {
-        romcv_cli_interrupt_watch(&watch, NULL);
-        romcv_capture_close(&capture);
-        romcv_cli_interrupt_stop(&watch);
-        return romcv_cli_fail("romcv analyze", &diag);
-    }
-    fprintf(frames_csv.file, "frame,time_s,width,height,rotation_deg,time_estimated\n");
+    romcv_log(&ctx->logger, ROMCV_LOG_VERBOSE, "analyze",
+              "%s: analysing (Ctrl-C stops and keeps what is finished)", o->in.input);
     RomcvFrame *frame;
-    int64_t frames = 0;
-    double first_time = 0.0, last_time = 0.0;
     int receive_rc;
     while ((receive_rc = romcv_capture_receive(capture, &frame)) == 0) {
-        if (frames == 0) {
-            first_time = frame->time_s;
+        RomcvPose pose;
+        rc = romcv_tracker_process(tracker, frame, &pose);
+        if (rc == 0) {
+            rc = romcv_cli_pose_series_append(series, frame, &pose);
+        } else {
+            romcv_diag_set(diag, rc, "%s: frame %lld: %s", o->in.input, (long long)frame->index,
+                           romcv_tracker_errmsg(tracker));
         }
-        last_time = frame->time_s;
-        fprintf(frames_csv.file, "%lld,%.6f,%d,%d,%d,%d\n", (long long)frame->index, frame->time_s,
-                frame->width, frame->height, frame->rotation_deg, frame->time_is_estimated);
-        frames++;
         romcv_frame_unref(&frame);
+        if (rc < 0) {
+            break;
+        }
     }
-    bool interrupted = receive_rc == ROMCV_E_INTERRUPTED || romcv_cli_interrupted(&watch);
-    bool failed = receive_rc != ROMCV_E_EOF && !interrupted;
-    char stream_error[ROMCV_DIAG_MESSAGE_SIZE] = "";
-    if (failed) {
-        snprintf(stream_error, sizeof stream_error, "%s", romcv_capture_errmsg(capture));
+    outcome->interrupted = receive_rc == ROMCV_E_INTERRUPTED || romcv_cli_interrupted(&watch);
+    outcome->info = *romcv_capture_info(capture);
+    /* A truncated or damaged input ends normally with frames lost: what
+     * decoded is kept and measured, and the run still counts as failed. */
+    int damaged = receive_rc == ROMCV_E_EOF && outcome->info.damaged;
+    outcome->failed = rc == 0 && !outcome->interrupted && (receive_rc != ROMCV_E_EOF || damaged);
+    if (outcome->failed) {
+        snprintf(outcome->error, sizeof outcome->error, "%s", romcv_capture_errmsg(capture));
     }
-    RomcvCaptureInfo info = *romcv_capture_info(capture);
     romcv_cli_interrupt_watch(&watch, NULL);
     romcv_capture_close(&capture);
     romcv_cli_interrupt_stop(&watch);
-
-    int exit_code = EXIT_SUCCESS;
-    if (romcv_cli_output_commit(&frames_csv, &diag) < 0) {
-        return romcv_cli_fail("romcv analyze", &diag);
+    if (outcome->interrupted) {
+        romcv_diag_clear(diag);
+        return 0; /* keep what was finished */
     }
+    return rc;
+}
 
-    RomcvCliOutput summary = {0};
-    if (romcv_cli_output_open(&summary, out_dir, "summary.json", &diag) < 0) {
-        return romcv_cli_fail("romcv analyze", &diag);
+static void join_path(char *out, size_t size, const char *dir, const char *name) {
+    snprintf(out, size, "%s/%s", dir, name);
+}
+
+/* Writes the per-frame files (CSV, TRC, MOT) through the report module. */
+static int write_frame_files(const AnalyzeOptions *o, const RomcvCliPoseSeries *series,
+                             const RomcvAngleResults *angles, double nominal_fps, RomcvDiag *diag) {
+    RomcvReportChannel channels[ROMCV_ANGLE_COUNT];
+    for (int a = 0; a < ROMCV_ANGLE_COUNT; a++) {
+        const RomcvAngleInfo *info = romcv_angle_info((RomcvAngleId)a);
+        channels[a].name = info->name;
+        channels[a].unit = info->unit;
     }
-    FILE *f = summary.file;
+    static const struct {
+        RomcvReportFormat format;
+        const char *name;
+    } files[] = {
+        {ROMCV_REPORT_CSV, "frames.csv"},
+        {ROMCV_REPORT_TRC, "landmarks.trc"},
+        {ROMCV_REPORT_MOT, "angles.mot"},
+    };
+    float *landmarks =
+        malloc(sizeof(float) * ROMCV_REPORT_LANDMARKS * ROMCV_REPORT_LANDMARK_FLOATS);
+    float *values = malloc(sizeof(float) * ROMCV_ANGLE_COUNT);
+    if (!landmarks || !values) {
+        free(landmarks);
+        free(values);
+        return romcv_diag_set(diag, ROMCV_ERR(ENOMEM), "out of memory");
+    }
+    int rc = 0;
+    for (size_t f = 0; f < sizeof files / sizeof files[0] && rc == 0; f++) {
+        RomcvReportSettings s;
+        romcv_report_default_settings(&s);
+        s.units = ROMCV_REPORT_UNITS_PX;
+        s.y_up_origin = series->height;
+        /* TRC/C3D want a nominal rate; the times written are the real ones. */
+        s.frame_rate_hz = nominal_fps > 0 ? nominal_fps : 30.0;
+        s.min_visibility = 0.5f;
+        s.channels = channels;
+        s.n_channels = ROMCV_ANGLE_COUNT;
+        char path[PATH_MAX];
+        join_path(path, sizeof path, o->out_dir, files[f].name);
+        RomcvReportWriter *writer = NULL;
+        rc = romcv_report_open(&writer, files[f].format, path, &s, diag);
+        for (size_t i = 0; i < series->n && rc == 0; i++) {
+            for (int k = 0; k < ROMCV_REPORT_LANDMARKS; k++) {
+                float *l = landmarks + ROMCV_REPORT_LANDMARK_FLOATS * k;
+                l[0] = series->x[k][i];
+                l[1] = series->y[k][i];
+                l[2] = series->z[k][i];
+                l[3] = series->visibility[k][i];
+            }
+            for (int a = 0; a < ROMCV_ANGLE_COUNT; a++) {
+                values[a] = angles->channel[a].value_deg[i];
+            }
+            RomcvReportFrame frame = {
+                .index = series->index[i],
+                .time_s = series->time_s[i],
+                .landmarks = series->found[i] ? landmarks : NULL,
+                .values = values,
+                .view = (RomcvView)angles->view[i],
+                .phase = NULL,
+            };
+            rc = romcv_report_write(writer, &frame);
+            if (rc < 0) {
+                romcv_diag_set(diag, rc, "%s", romcv_report_errmsg(writer));
+            }
+        }
+        if (writer) {
+            if (rc < 0) {
+                romcv_report_abort(&writer);
+            } else {
+                rc = romcv_report_close(&writer, diag);
+            }
+        }
+    }
+    free(landmarks);
+    free(values);
+    return rc;
+}
+
+/* Median of the finite values of a channel (NaN when none); sorts a copy. */
+static int compare_floats(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+static void channel_stats(const RomcvAngleChannel *c, size_t n, float *min, float *max,
+                          float *median) {
+    float *finite = malloc(sizeof(float) * (n ? n : 1));
+    size_t count = 0;
+    for (size_t i = 0; finite && i < n; i++) {
+        if (isfinite(c->value_deg[i])) {
+            finite[count++] = c->value_deg[i];
+        }
+    }
+    *min = *max = *median = NAN;
+    if (count > 0) {
+        qsort(finite, count, sizeof *finite, compare_floats);
+        *min = finite[0];
+        *max = finite[count - 1];
+        *median =
+            count % 2 ? finite[count / 2] : 0.5f * (finite[count / 2 - 1] + finite[count / 2]);
+    }
+    free(finite);
+}
+
+static void json_number(FILE *f, double v) {
+    if (isfinite(v)) {
+        fprintf(f, "%.4f", v);
+    } else {
+        fputs("null", f);
+    }
+}
+
+static int write_summary(const AnalyzeOptions *o, const char *models_dir, RomcvModelId model_id,
+                         const RomcvCliPoseSeries *series, const RomcvAngleResults *angles,
+                         const StreamOutcome *outcome, const char *status, const char *simd,
+                         RomcvDiag *diag) {
+    RomcvCliOutput out = {0};
+    int rc = romcv_cli_output_open(&out, o->out_dir, "summary.json", diag);
+    if (rc < 0) {
+        return rc;
+    }
+    FILE *f = out.file;
+    const RomcvCaptureInfo *info = &outcome->info;
+    const RomcvModelInfo *landmark = romcv_model_info(model_id);
+    const RomcvModelInfo *detector = romcv_model_info(ROMCV_MODEL_DETECTOR);
     fprintf(f, "{\n  \"software\": {\"name\": \"romcv\", \"version\": ");
     romcv_cli_json_string(f, romcv_version());
     fprintf(f, ", \"git_revision\": ");
     romcv_cli_json_string(f, romcv_git_revision());
+    fprintf(f, ", \"angle_kernels\": ");
+    romcv_cli_json_string(f, simd);
     fprintf(f, "},\n  \"models\": {\"package\": \"%s@%s\", \"folder\": ", ROMCV_MODELS_PACKAGE,
             ROMCV_MODELS_PACKAGE_VERSION);
     romcv_cli_json_string(f, models_dir);
-    const RomcvModelInfo *landmark = romcv_model_info(model_id);
-    const RomcvModelInfo *detector = romcv_model_info(ROMCV_MODEL_DETECTOR);
     fprintf(f, ",\n    \"landmark\": {\"name\": \"%s\", \"file\": \"%s\", \"sha256\": \"%s\"},\n",
             landmark->short_name, landmark->file_name, landmark->sha256);
     fprintf(f, "    \"detector\": {\"file\": \"%s\", \"sha256\": \"%s\"}},\n", detector->file_name,
             detector->sha256);
-    fprintf(f, "  \"options\": {\"from_s\": %.6f, \"to_s\": %.6f, \"model\": \"%s\"},\n", in.from_s,
-            in.to_s, model);
+    fprintf(f, "  \"options\": {\"from_s\": ");
+    json_number(f, o->in.from_s);
+    fprintf(f, ", \"to_s\": ");
+    json_number(f, o->in.to_s >= 0 ? o->in.to_s : NAN);
+    fprintf(f, ", \"model\": \"%s\", \"view\": \"%s\", \"mirrored\": %s, \"cutoff_hz\": ", o->model,
+            o->view, o->mirrored ? "true" : "false");
+    json_number(f, o->cutoff_hz);
+    fprintf(f, ", \"threads\": %d},\n", o->threads);
     fprintf(f, "  \"input\": {\"path\": ");
-    romcv_cli_json_string(f, info.input);
-    fprintf(f, ", \"kind\": \"%s\", \"container\": ", romcv_capture_kind_name(info.kind));
-    romcv_cli_json_string(f, info.container);
+    romcv_cli_json_string(f, info->input);
+    fprintf(f, ", \"kind\": \"%s\", \"container\": ", romcv_capture_kind_name(info->kind));
+    romcv_cli_json_string(f, info->container);
     fprintf(f, ", \"codec\": ");
-    romcv_cli_json_string(f, info.codec);
+    romcv_cli_json_string(f, info->codec);
     fprintf(f,
             ", \"size_bytes\": %lld, \"width\": %d, \"height\": %d, \"coded_width\": %d, "
             "\"coded_height\": %d, \"sample_aspect_ratio\": \"%d:%d\", \"rotation_deg\": %d, "
-            "\"nominal_fps\": %.6f, \"duration_s\": %.6f},\n",
-            (long long)info.size_bytes, info.width, info.height, info.coded_width,
-            info.coded_height, info.sar_num, info.sar_den, info.rotation_deg, info.nominal_fps,
-            info.duration_s);
+            "\"nominal_fps\": ",
+            (long long)info->size_bytes, info->width, info->height, info->coded_width,
+            info->coded_height, info->sar_num, info->sar_den, info->rotation_deg);
+    json_number(f, info->nominal_fps);
+    fprintf(f, ", \"duration_s\": ");
+    json_number(f, info->duration_s >= 0 ? info->duration_s : NAN);
+    fprintf(f, "},\n  \"calibration\": null,\n");
     fprintf(f,
-            "  \"frames\": {\"delivered\": %lld, \"lost\": %lld, \"without_pts\": %lld, "
-            "\"first_time_s\": %.6f, \"last_time_s\": %.6f},\n",
-            (long long)frames, (long long)info.frames_lost, (long long)info.frames_without_pts,
-            first_time, last_time);
-    fprintf(f, "  \"status\": \"%s\"",
-            interrupted ? "interrupted"
-            : failed    ? "failed"
-                        : "complete");
-    if (failed) {
-        fprintf(f, ",\n  \"error\": ");
-        romcv_cli_json_string(f, stream_error);
+            "  \"frames\": {\"analysed\": %zu, \"with_person\": %zu, \"lost\": %lld, "
+            "\"without_pts\": %lld, \"first_time_s\": ",
+            series->n, romcv_cli_pose_series_found(series), (long long)info->frames_lost,
+            (long long)info->frames_without_pts);
+    json_number(f, series->n ? series->time_s[0] : NAN);
+    fprintf(f, ", \"last_time_s\": ");
+    json_number(f, series->n ? series->time_s[series->n - 1] : NAN);
+    fprintf(f, "},\n  \"angles\": [");
+    for (int a = 0; angles && a < ROMCV_ANGLE_COUNT; a++) {
+        const RomcvAngleInfo *ai = romcv_angle_info((RomcvAngleId)a);
+        const RomcvAngleChannel *c = &angles->channel[a];
+        float min, max, median;
+        channel_stats(c, angles->n, &min, &max, &median);
+        fprintf(f, "%s\n    {\"name\": \"%s\", \"unit\": \"%s\", \"positive\": ", a ? "," : "",
+                ai->name, ai->unit);
+        romcv_cli_json_string(f, ai->positive ? ai->positive : "");
+        fprintf(f, ", \"frames_measured\": %zu, \"min\": ", c->valid);
+        json_number(f, min);
+        fprintf(f, ", \"median\": ");
+        json_number(f, median);
+        fprintf(f, ", \"max\": ");
+        json_number(f, max);
+        fprintf(f, ", \"baseline\": ");
+        json_number(f, c->baseline_deg);
+        fprintf(f, ", \"estimate\": %s, \"source\": ", c->is_estimate ? "true" : "false");
+        romcv_cli_json_string(f, ai->source ? ai->source : "");
+        fprintf(f, "}");
     }
-    fprintf(f,
-            ",\n  \"stages_not_yet_available\": [\"landmarks\", \"angles\", \"protocols\"]\n}\n");
-    if (romcv_cli_output_commit(&summary, &diag) < 0) {
-        return romcv_cli_fail("romcv analyze", &diag);
+    fprintf(f, "\n  ],\n  \"files\": [\"frames.csv\", \"landmarks.trc\", \"angles.mot\"],\n");
+    fprintf(f, "  \"status\": \"%s\"", status);
+    if (outcome->failed) {
+        fprintf(f, ",\n  \"error\": ");
+        romcv_cli_json_string(f, outcome->error);
+    }
+    fprintf(f, ",\n  \"not_yet_available\": [\"protocols\", \"compensation flags\", "
+               "\"html report\"]\n}\n");
+    return romcv_cli_output_commit(&out, diag);
+}
+
+int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
+    AnalyzeOptions o;
+    memset(&o, 0, sizeof o);
+    romcv_cli_input_defaults(&o.in);
+    o.out_dir = "romcv-out";
+    o.model = "full";
+    o.view = "auto";
+    o.threads = 1;
+    o.cutoff_hz = 6.0;
+    RomcvOption options[] = {
+        {"out", 'o', ROMCV_OPT_STRING, &o.out_dir, 0, 0, NULL, "DIR",
+         "write results into DIR (default romcv-out)"},
+        {"model", 0, ROMCV_OPT_CHOICE, &o.model, 0, 0, "lite|full|heavy", NULL,
+         "landmark model (default full)"},
+        {"view", 0, ROMCV_OPT_CHOICE, &o.view, 0, 0, "auto|front|back|left|right", NULL,
+         "camera view of the person (default auto: detected per frame)"},
+        {"mirrored", 0, ROMCV_OPT_FLAG, &o.mirrored, 0, 0, NULL, NULL,
+         "selfie-camera video, mirrored left-right (keeps left and right anatomical)"},
+        {"cutoff", 0, ROMCV_OPT_DOUBLE, &o.cutoff_hz, 0.1, 100, NULL, "HZ",
+         "low-pass cut-off for the angles (default 6 Hz)"},
+        {"threads", 0, ROMCV_OPT_INT, &o.threads, 1, 64, NULL, "N",
+         "inference threads (default 1; decoding has a thread of its own)"},
+        ROMCV_CLI_INPUT_OPTIONS(o.in),
+        ROMCV_CLI_COMMON_OPTIONS(ctx->common),
+    };
+    const char *positionals[1];
+    RomcvCommandLine line = {COMMAND, options, ROMCV_COUNT_OF(options), positionals, 1, 0,
+                             false,   ""};
+    int rc = romcv_cli_parse_or_exit(
+        &line, argc, argv, "romcv analyze [INPUT] [options]",
+        "Measures INPUT (a video file, a folder or glob of images, or a camera: /dev/videoN or "
+        "camera:N):\nlandmarks, every angle, and the files in DIR (frames.csv, landmarks.trc, "
+        "angles.mot,\nsummary.json). Without INPUT, analyses the built-in default input "
+        "(" ROMCV_DEFAULT_INPUT ").");
+    if (rc >= 0) {
+        return rc;
+    }
+    romcv_cli_setup_logger(ctx);
+    o.in.input = line.positional_count ? positionals[0] : ROMCV_DEFAULT_INPUT;
+
+    RomcvDiag diag = {0};
+    RomcvModelId model_id = ROMCV_MODEL_LANDMARK_FULL;
+    romcv_model_from_name(o.model, &model_id);
+    char models_dir[PATH_MAX];
+    if (romcv_cli_models_dir(ctx, models_dir, sizeof models_dir, &diag) < 0) {
+        return romcv_cli_fail(COMMAND, &diag);
+    }
+    if (romcv_cli_make_dir(o.out_dir, &diag) < 0) {
+        return romcv_cli_fail(COMMAND, &diag);
+    }
+    RomcvMetricsSettings ms;
+    romcv_metrics_default_settings(&ms);
+    int view = romcv_view_from_name(o.view);
+    ms.view = view < 0 ? ROMCV_VIEW_UNKNOWN : (RomcvView)view;
+    ms.mirrored = o.mirrored;
+    ms.cutoff_hz = o.cutoff_hz;
+    RomcvMetrics *metrics = NULL;
+    if (romcv_metrics_create(&metrics, &ms, &diag) < 0) {
+        return romcv_cli_fail(COMMAND, &diag);
     }
 
-    if (failed) {
-        fprintf(stderr, "romcv analyze: %s (kept %lld frames in %s/frames.csv)\n", stream_error,
-                (long long)frames, out_dir);
-        exit_code = EXIT_FAILURE;
-    } else if (interrupted) {
-        fprintf(stderr,
-                "romcv analyze: interrupted after %lld frames; kept what was finished in %s\n",
-                (long long)frames, out_dir);
+    RomcvTrackerSettings ts;
+    romcv_tracker_default_settings(&ts);
+    ts.model = model_id;
+    ts.models_dir = models_dir;
+    ts.threads = o.threads;
+    ts.logger = ctx->logger;
+    RomcvTracker *tracker = NULL;
+    if (romcv_tracker_create(&tracker, &ts, &diag) < 0) {
+        romcv_metrics_destroy(&metrics);
+        return romcv_cli_fail(COMMAND, &diag);
+    }
+
+    RomcvCliPoseSeries series;
+    memset(&series, 0, sizeof series);
+    StreamOutcome outcome;
+    memset(&outcome, 0, sizeof outcome);
+    rc = track_all(ctx, &o, tracker, &series, &outcome, &diag);
+    romcv_tracker_destroy(&tracker);
+    if (rc < 0) {
+        romcv_cli_pose_series_free(&series);
+        romcv_metrics_destroy(&metrics);
+        return romcv_cli_fail(COMMAND, &diag);
+    }
+
+    int exit_code = EXIT_SUCCESS;
+    RomcvAngleResults *angles = NULL;
+    if (series.n > 0) {
+        if (o.mirrored) {
+            /* metrics reflects x about the frame width for mirrored video. */
+            ms.image_width = series.width;
+            romcv_metrics_destroy(&metrics);
+            if (romcv_metrics_create(&metrics, &ms, &diag) < 0) {
+                romcv_cli_pose_series_free(&series);
+                return romcv_cli_fail(COMMAND, &diag);
+            }
+        }
+        RomcvLandmarkSeries landmarks = romcv_cli_pose_series_landmarks(&series);
+        rc = romcv_metrics_compute(metrics, &landmarks, NULL, NULL, &angles);
+        if (rc < 0) {
+            romcv_diag_set(&diag, rc, "%s: angles: %s", o.in.input, romcv_metrics_errmsg(metrics));
+        } else {
+            rc = write_frame_files(&o, &series, angles, outcome.info.nominal_fps, &diag);
+        }
+    }
+    const char *status = outcome.interrupted ? "interrupted"
+                         : outcome.failed    ? "failed"
+                         : rc < 0            ? "failed"
+                                             : "complete";
+    RomcvDiag summary_diag = {0};
+    if (write_summary(&o, models_dir, model_id, &series, angles, &outcome, status,
+                      romcv_metrics_simd_name(metrics), &summary_diag) < 0) {
+        romcv_cli_fail(COMMAND, &summary_diag);
+        exit_code = ROMCV_EXIT_FAILURE;
+    }
+    size_t found = romcv_cli_pose_series_found(&series);
+
+    if (rc < 0) {
+        romcv_cli_fail(COMMAND, &diag);
+        exit_code = ROMCV_EXIT_FAILURE;
+    } else if (outcome.failed) {
+        fprintf(stderr, COMMAND ": %s (measured the %zu frames that decoded; results in %s)\n",
+                outcome.error, series.n, o.out_dir);
+        exit_code = ROMCV_EXIT_FAILURE;
+    } else if (outcome.interrupted) {
+        fprintf(stderr, COMMAND ": interrupted after %zu frames; kept what was finished in %s\n",
+                series.n, o.out_dir);
         exit_code = ROMCV_EXIT_INTERRUPTED;
+    } else if (series.n == 0) {
+        fprintf(stderr, COMMAND ": %s: no frames in the chosen time range\n", o.in.input);
+        exit_code = ROMCV_EXIT_FAILURE;
+    } else if (found == 0) {
+        fprintf(stderr, COMMAND ": %s: no person in view in any of the %zu frames\n", o.in.input,
+                series.n);
+        exit_code = ROMCV_EXIT_FAILURE;
     } else if (!ctx->common.quiet) {
-        printf("%s: %lld frames, %.3f-%.3f s, %dx%d, %s%s; models verified (%s, detector)\n",
-               info.input, (long long)frames, first_time, last_time, info.width, info.height,
-               info.codec, info.frames_lost ? " (frames lost: see warnings)" : "",
-               landmark->short_name);
-        printf("wrote %s/frames.csv and %s/summary.json\n", out_dir, out_dir);
-        printf("note: landmark tracking and angles arrive with the vision and metrics modules\n");
+        printf("%s: %zu frames (%.3f-%.3f s, %dx%d), a person in %zu\n", outcome.info.input,
+               series.n, series.time_s[0], series.time_s[series.n - 1], outcome.info.width,
+               outcome.info.height, found);
+        for (int a = 0; a < ROMCV_ANGLE_COUNT; a++) {
+            const RomcvAngleChannel *c = &angles->channel[a];
+            if (c->valid * 4 < series.n) {
+                continue; /* measured in too few frames to summarise here */
+            }
+            float min, max, median;
+            channel_stats(c, angles->n, &min, &max, &median);
+            printf("  %-28s %7.1f to %7.1f %s (median %.1f)%s\n",
+                   romcv_angle_info((RomcvAngleId)a)->name, min, max,
+                   romcv_angle_info((RomcvAngleId)a)->unit, median,
+                   c->is_estimate ? "  [estimate]" : "");
+        }
+        printf("wrote %s/frames.csv, landmarks.trc, angles.mot and summary.json\n", o.out_dir);
     }
-    if (frames == 0 && !interrupted && !failed) {
-        fprintf(stderr, "romcv analyze: %s: no frames in the chosen time range\n", info.input);
-        exit_code = EXIT_FAILURE;
-    }
+    romcv_angle_results_destroy(&angles);
+    romcv_cli_pose_series_free(&series);
+    romcv_metrics_destroy(&metrics);
     return exit_code;
 }

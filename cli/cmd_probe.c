@@ -54,7 +54,8 @@ int romcv_cli_probe(RomcvCliContext *ctx, int argc, char **argv) {
            info->sar_den, info->rotation_deg, info->nominal_fps, (long long)frames,
            (long long)info->frames_lost, (long long)info->frames_without_pts);
     int exit_code = EXIT_SUCCESS;
-    if (rc != ROMCV_E_EOF) {
+    /* A truncated or damaged file ends normally with a message: still a failure. */
+    if (rc != ROMCV_E_EOF || info->damaged) {
         fprintf(stderr, "romcv probe: %s\n", romcv_capture_errmsg(capture));
         exit_code = EXIT_FAILURE;
     }

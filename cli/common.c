@@ -18,6 +18,9 @@ void romcv_cli_setup_logger(RomcvCliContext *ctx) {
     ctx->logger.max_level = ctx->common.quiet     ? ROMCV_LOG_ERROR
                             : ctx->common.verbose ? ROMCV_LOG_VERBOSE
                                                   : ROMCV_LOG_WARNING;
+    /* FFmpeg's own messages only with -v: romcv already says what went wrong,
+     * in one line that names the file. */
+    romcv_capture_set_ffmpeg_log_level(ctx->common.verbose ? ROMCV_LOG_WARNING : ROMCV_LOG_QUIET);
 }
 
 int romcv_cli_fail(const char *command, const RomcvDiag *diag) {

@@ -20,8 +20,14 @@ static const Command commands[] = {
     {"analyze", "measure a video, image folder or camera (the main job)", romcv_cli_analyze},
     {"probe", "show what romcv decodes from an input: size, rotation, frame times",
      romcv_cli_probe},
+    {"landmarks", "pose landmarks per frame as JSON lines (MediaPipe's schema)",
+     romcv_cli_landmarks},
+    {"calibrate", "camera file from a chessboard: romcv calibrate camera INPUT --board 9x6",
+     romcv_cli_calibrate},
     {"devices", "list cameras with their formats, sizes and frame rates", romcv_cli_devices},
     {"models", "locate the models and verify their SHA-256 sums", romcv_cli_models},
+    {"phantom", "render the digital phantom performing a protocol, with its truth",
+     romcv_cli_phantom},
     {"version", "print version, git revision and model sums", romcv_cli_version},
     {"help", "help on a command: romcv help COMMAND", help_command},
 };
@@ -80,6 +86,7 @@ int main(int argc, char **argv) {
     ctx.program = argv[0];
     /* Standard output may be a pipe to another tool: keep lines whole. */
     setvbuf(stdout, NULL, _IOLBF, 0);
+    romcv_capture_set_ffmpeg_log_level(ROMCV_LOG_QUIET);
     if (argc < 2) {
         print_main_help(stderr);
         return ROMCV_EXIT_USAGE;

@@ -68,13 +68,14 @@ END_TEST
 START_TEST(unknown_builtin_is_named) {
     RomcvCaptureSettings settings;
     romcv_capture_default_settings(&settings);
-    settings.input = "builtin:phantom-squat";
+    settings.input = "builtin:nothing-here";
     RomcvCapture *capture = NULL;
     RomcvDiag diag = {0};
     ck_assert_int_eq(romcv_capture_open(&capture, &settings, &diag), ROMCV_E_NOT_FOUND);
     ck_assert_ptr_null(capture);
-    ck_assert_ptr_nonnull(strstr(diag.message, "builtin:phantom-squat"));
+    ck_assert_ptr_nonnull(strstr(diag.message, "builtin:nothing-here"));
     ck_assert_ptr_nonnull(strstr(diag.message, "builtin:testcard"));
+    ck_assert_ptr_nonnull(strstr(diag.message, "builtin:phantom"));
 }
 END_TEST
 
