@@ -13,5 +13,8 @@
 #include "romcv/capture.h"
 #include "romcv/vision.h"
 #include "romcv/metrics.h"
+#include "romcv/calib.h"
+#include "romcv/report.h"
+#include "romcv/samples.h"
 
 #endif /* ROMCV_ROMCV_H */
