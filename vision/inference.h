@@ -29,9 +29,9 @@ const char *romcv__inference_backend_name(RomcvInferenceBackend backend);
 
 typedef struct RomcvInferenceSettings {
     RomcvInferenceBackend backend;
-    int threads;                 /* worker threads for this instance (default 1) */
-    const char *const *outputs;  /* graph output tensor names to compute, NULL-terminated;
-                                  * NULL: all graph outputs */
+    int threads;                /* worker threads for this instance (default 1) */
+    const char *const *outputs; /* graph output tensor names to compute, NULL-terminated;
+                                 * NULL: all graph outputs */
     RomcvLogger logger;
     int reserved[8];
 } RomcvInferenceSettings;

@@ -16,16 +16,16 @@
 
 typedef struct RomcvGraphPlan {
     const RomcvTfliteModel *model;
-    int n_ops;              /* live ops, in execution order */
+    int n_ops; /* live ops, in execution order */
     const RomcvTfliteOp **ops;
     /* Per tensor of the model (model->n_tensors entries). */
-    bool *tensor_live;      /* read or written by a live op, or a wanted graph I/O */
-    bool *tensor_constant;  /* live and constant: data in model->tensors[i].fp32 (float)
-                             * or .data (INT32 shapes and paddings) */
+    bool *tensor_live;     /* read or written by a live op, or a wanted graph I/O */
+    bool *tensor_constant; /* live and constant: data in model->tensors[i].fp32 (float)
+                            * or .data (INT32 shapes and paddings) */
     int n_inputs;
-    const int32_t *inputs;  /* graph input tensor indices (model->inputs) */
-    int n_outputs;          /* wanted outputs only */
-    int32_t *outputs;       /* their tensor indices */
+    const int32_t *inputs; /* graph input tensor indices (model->inputs) */
+    int n_outputs;         /* wanted outputs only */
+    int32_t *outputs;      /* their tensor indices */
 } RomcvGraphPlan;
 
 /* A backend: compile once, run many times. Activation buffers belong to the
