@@ -88,7 +88,7 @@ int romcv_cli_phantom(RomcvCliContext *ctx, int argc, char **argv) {
     }
     RomcvOption options[] = {
         {"protocol", 'p', ROMCV_OPT_CHOICE, &a.protocol, 0, 0, PROTOCOL_CHOICES, "NAME",
-         "the scripted movement (default seated-hip-rotation)"},
+         "the scripted movement (default seated-hip-rotation; see docs/phantom.md)"},
         {"out", 'o', ROMCV_OPT_STRING, &a.out, 0, 0, NULL, "FILE",
          "the video to write (.mp4, .mkv, .mov): H.264 via FFmpeg"},
         {"truth", 0, ROMCV_OPT_STRING, &a.truth, 0, 0, NULL, "FILE",

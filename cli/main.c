@@ -22,7 +22,7 @@ static const Command commands[] = {
      romcv_cli_probe},
     {"landmarks", "pose landmarks per frame as JSON lines (MediaPipe's schema)",
      romcv_cli_landmarks},
-    {"calibrate", "camera file from a chessboard: romcv calibrate camera INPUT --board 9x6",
+    {"calibrate", "camera file from a chessboard; the true vertical; metres per pixel",
      romcv_cli_calibrate},
     {"devices", "list cameras with their formats, sizes and frame rates", romcv_cli_devices},
     {"models", "locate the models and verify their SHA-256 sums", romcv_cli_models},

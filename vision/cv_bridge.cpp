@@ -173,8 +173,8 @@ extern "C" int romcv__cv_find_chessboard(const RomcvFrame *frame, int cols, int 
     try {
         cv::Mat gray = luma(frame);
         std::vector<cv::Point2f> corners;
-        int flags = cv::CALIB_CB_ADAPTIVE_THRESH | cv::CALIB_CB_NORMALIZE_IMAGE |
-                    cv::CALIB_CB_FAST_CHECK;
+        int flags =
+            cv::CALIB_CB_ADAPTIVE_THRESH | cv::CALIB_CB_NORMALIZE_IMAGE | cv::CALIB_CB_FAST_CHECK;
         if (!cv::findChessboardCorners(gray, cv::Size(cols, rows), corners, flags) ||
             corners.size() != (size_t)cols * (size_t)rows) {
             return 0;
@@ -184,14 +184,15 @@ extern "C" int romcv__cv_find_chessboard(const RomcvFrame *frame, int cols, int 
         double spacing = 1e9;
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c + 1 < cols; c++) {
-                cv::Point2f d = corners[(size_t)(r * cols + c + 1)] - corners[(size_t)(r * cols + c)];
+                cv::Point2f d =
+                    corners[(size_t)(r * cols + c + 1)] - corners[(size_t)(r * cols + c)];
                 spacing = std::min(spacing, (double)std::sqrt(d.x * d.x + d.y * d.y));
             }
         }
         int half = (int)std::max(2.0, std::min(11.0, spacing * 0.4));
-        cv::cornerSubPix(gray, corners, cv::Size(half, half), cv::Size(-1, -1),
-                         cv::TermCriteria(cv::TermCriteria::EPS | cv::TermCriteria::COUNT, 40,
-                                          0.001));
+        cv::cornerSubPix(
+            gray, corners, cv::Size(half, half), cv::Size(-1, -1),
+            cv::TermCriteria(cv::TermCriteria::EPS | cv::TermCriteria::COUNT, 40, 0.001));
         for (size_t i = 0; i < corners.size(); i++) {
             x[i] = corners[i].x;
             y[i] = corners[i].y;
@@ -204,8 +205,8 @@ extern "C" int romcv__cv_find_chessboard(const RomcvFrame *frame, int cols, int 
 
 extern "C" int romcv__cv_calibrate_camera(int views, int points_per_view, const float *object_xy,
                                           const float *image_x, const float *image_y, int width,
-                                          int height, double intrinsics[4],
-                                          double distortion[5], double *rms_px, RomcvDiag *diag) {
+                                          int height, double intrinsics[4], double distortion[5],
+                                          double *rms_px, RomcvDiag *diag) {
     if (views < 1 || points_per_view < 4 || !object_xy || !image_x || !image_y || width < 1 ||
         height < 1) {
         return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "calibrate_camera: invalid arguments");
@@ -285,5 +286,62 @@ extern "C" int romcv__cv_laplacian_variance(const RomcvFrame *frame, double *var
         return 0;
     } catch (const std::exception &e) {
         return external_error(diag, "laplacian_variance", e);
+    }
+}
+
+extern "C" int romcv__cv_line_segments(const RomcvFrame *frame, double min_length_px,
+                                       float *segments, int max, int *count, RomcvDiag *diag) {
+    if (!frame_ok(frame) || !segments || max < 0 || !count) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "line_segments: invalid arguments");
+    }
+    *count = 0;
+    try {
+        cv::Mat blurred, edges;
+        cv::GaussianBlur(luma(frame), blurred, cv::Size(3, 3), 0);
+        // Canny's usual 1:3 thresholds (Canny 1986 advises 1:2 to 1:3).
+        cv::Canny(blurred, edges, 50, 150);
+        std::vector<cv::Vec4i> lines;
+        int votes = (int)std::max(20.0, min_length_px / 2);
+        cv::HoughLinesP(edges, lines, 1, CV_PI / 720, votes, min_length_px, 3);
+        int n = 0;
+        for (const cv::Vec4i &l : lines) {
+            if (n >= max) {
+                break;
+            }
+            // Hough's end points are whole pixels on a staircase of edge
+            // pixels, a bias of a few tenths of a degree on a long line: refit
+            // the line to the edge pixels within 2 px of it (least squares)
+            // and move the end points onto it.
+            double dx = l[2] - l[0], dy = l[3] - l[1], len = std::sqrt(dx * dx + dy * dy);
+            std::vector<cv::Point2f> near;
+            for (int t = 0; t <= (int)len; t++) {
+                for (int o = -2; o <= 2; o++) {
+                    int x = (int)std::lround(l[0] + dx * t / len - dy * o / len);
+                    int y = (int)std::lround(l[1] + dy * t / len + dx * o / len);
+                    if (x >= 0 && y >= 0 && x < edges.cols && y < edges.rows &&
+                        edges.at<uint8_t>(y, x)) {
+                        near.emplace_back((float)x, (float)y);
+                    }
+                }
+            }
+            float out[4] = {(float)l[0], (float)l[1], (float)l[2], (float)l[3]};
+            if (near.size() >= 10) {
+                cv::Vec4f fit;
+                cv::fitLine(near, fit, cv::DIST_L2, 0, 0.01, 0.01);
+                for (int e = 0; e < 2; e++) {
+                    double t = (out[2 * e] - fit[2]) * fit[0] + (out[2 * e + 1] - fit[3]) * fit[1];
+                    out[2 * e] = (float)(fit[2] + t * fit[0]);
+                    out[2 * e + 1] = (float)(fit[3] + t * fit[1]);
+                }
+            }
+            for (int k = 0; k < 4; k++) {
+                segments[4 * n + k] = out[k];
+            }
+            n++;
+        }
+        *count = n;
+        return 0;
+    } catch (const std::exception &e) {
+        return external_error(diag, "line_segments", e);
     }
 }

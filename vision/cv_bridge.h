@@ -79,6 +79,15 @@ int romcv__cv_project_points(size_t n, const double *object_xyz, const double rv
  * luma: a focus measure (Pech-Pacheco et al. 2000). Returns 0 or a code. */
 int romcv__cv_laplacian_variance(const RomcvFrame *frame, double *variance, RomcvDiag *diag);
 
+/* Straight edges of the frame's luma: Canny edges (thresholds 50 and 150 on
+ * a 3x3-blurred image) and the probabilistic Hough transform (1 px, 0.25 deg
+ * bins), each refitted by least squares to the edge pixels within 2 px of
+ * it. Writes up to max segments as x1 y1 x2 y2 (px) to segments, and
+ * their number to *count; segments shorter than min_length_px are left out.
+ * Returns 0 or a negative code. */
+int romcv__cv_line_segments(const RomcvFrame *frame, double min_length_px, float *segments, int max,
+                            int *count, RomcvDiag *diag);
+
 #ifdef __cplusplus
 }
 #endif

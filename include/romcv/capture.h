@@ -33,13 +33,15 @@ extern "C" {
 #endif
 
 typedef enum RomcvCaptureKind {
-    ROMCV_CAPTURE_AUTO = 0,   /* decide from the input: "builtin:NAME" is built in, a
-                               * V4L2 device node or "camera:N" is a camera, a folder
-                               * or a glob pattern is an image sequence, else a video
-                               * file */
-    ROMCV_CAPTURE_FILE = 1,   /* a video file (FFmpeg) */
-    ROMCV_CAPTURE_IMAGES = 2, /* a folder or glob of PNG/JPEG, sorted naturally */
-    ROMCV_CAPTURE_CAMERA = 3, /* a V4L2 device: /dev/videoN, or camera:N for index N */
+    ROMCV_CAPTURE_AUTO = 0,    /* decide from the input: "builtin:NAME" is built in, a
+                                * V4L2 device node or "camera:N" is a camera, a folder
+                                * or a glob pattern is an image sequence, else a video
+                                * file */
+    ROMCV_CAPTURE_FILE = 1,    /* a video file (FFmpeg) */
+    ROMCV_CAPTURE_IMAGES = 2,  /* a folder or glob of PNG/JPEG, sorted naturally */
+    ROMCV_CAPTURE_CAMERA = 3,  /* a V4L2 device: /dev/videoN, or camera:N for the Nth
+                                * capture device in romcv_camera_list() order (what
+                                * `romcv devices` prints; not the N of /dev/videoN) */
     ROMCV_CAPTURE_BUILTIN = 4, /* a clip generated in memory: "builtin:testcard" */
 } RomcvCaptureKind;
 
