@@ -27,7 +27,22 @@ typedef struct AnalyzeOptions {
     int mirrored;
     int threads;
     double cutoff_hz;
+    const char *camera_file; /* --camera: undistort landmarks with this camera */
+    const char *vertical;    /* --vertical x1,y1,x2,y2: a line known to be vertical */
 } AnalyzeOptions;
+
+/* Image quality is sampled about once a second for the blur and exposure
+ * checks; a bounded number of samples keeps memory bounded. */
+#define QUALITY_SAMPLES 120
+
+/* Warnings from the recording checks (calib), reported before the results. */
+typedef struct Checks {
+    RomcvFrameQuality quality[QUALITY_SAMPLES];
+    size_t quality_count;
+    double next_sample_s;
+    RomcvCheckWarning warnings[ROMCV_CHECK_COUNT];
+    int warning_count;
+} Checks;
 
 /* What happened to the frame stream. */
 typedef struct StreamOutcome {
@@ -40,7 +55,8 @@ typedef struct StreamOutcome {
 /* Reads every frame through the tracker into series. Returns 0, or a
  * negative code with diag when the tracker itself fails. */
 static int track_all(const RomcvCliContext *ctx, const AnalyzeOptions *o, RomcvTracker *tracker,
-                     RomcvCliPoseSeries *series, StreamOutcome *outcome, RomcvDiag *diag) {
+                     RomcvCliPoseSeries *series, Checks *checks, StreamOutcome *outcome,
+                     RomcvDiag *diag) {
     RomcvCliInterrupt watch;
     romcv_cli_interrupt_start(&watch);
     RomcvCapture *capture = NULL;
@@ -55,6 +71,11 @@ static int track_all(const RomcvCliContext *ctx, const AnalyzeOptions *o, RomcvT
     RomcvFrame *frame;
     int receive_rc;
     while ((receive_rc = romcv_capture_receive(capture, &frame)) == 0) {
+        if (frame->time_s >= checks->next_sample_s && checks->quality_count < QUALITY_SAMPLES &&
+            romcv_calib_frame_quality(frame, &checks->quality[checks->quality_count], NULL) == 0) {
+            checks->quality_count++;
+            checks->next_sample_s = frame->time_s + 1.0;
+        }
         RomcvPose pose;
         rc = romcv_tracker_process(tracker, frame, &pose);
         if (rc == 0) {
@@ -204,8 +225,8 @@ static void json_number(FILE *f, double v) {
 
 static int write_summary(const AnalyzeOptions *o, const char *models_dir, RomcvModelId model_id,
                          const RomcvCliPoseSeries *series, const RomcvAngleResults *angles,
-                         const StreamOutcome *outcome, const char *status, const char *simd,
-                         RomcvDiag *diag) {
+                         const Checks *checks, const StreamOutcome *outcome, const char *status,
+                         const char *simd, RomcvDiag *diag) {
     RomcvCliOutput out = {0};
     int rc = romcv_cli_output_open(&out, o->out_dir, "summary.json", diag);
     if (rc < 0) {
@@ -251,7 +272,33 @@ static int write_summary(const AnalyzeOptions *o, const char *models_dir, RomcvM
     json_number(f, info->nominal_fps);
     fprintf(f, ", \"duration_s\": ");
     json_number(f, info->duration_s >= 0 ? info->duration_s : NAN);
-    fprintf(f, "},\n  \"calibration\": null,\n");
+    fprintf(f, "},\n  \"calibration\": {\"camera_file\": ");
+    if (o->camera_file) {
+        romcv_cli_json_string(f, o->camera_file);
+    } else {
+        fputs("null", f);
+    }
+    fprintf(f, ", \"vertical_line\": ");
+    if (o->vertical) {
+        romcv_cli_json_string(f, o->vertical);
+    } else {
+        fputs("null", f);
+    }
+    fprintf(f, "},\n  \"recording_warnings\": [");
+    for (int i = 0; i < checks->warning_count; i++) {
+        const RomcvCheckWarning *w = &checks->warnings[i];
+        fprintf(f, "%s\n    {\"check\": \"%s\", \"value\": ", i ? "," : "",
+                romcv_calib_check_name(w->id));
+        json_number(f, w->value);
+        fprintf(f, ", \"limit\": ");
+        json_number(f, w->limit);
+        fprintf(f, ", \"message\": ");
+        romcv_cli_json_string(f, w->message);
+        fprintf(f, ", \"advice\": ");
+        romcv_cli_json_string(f, w->advice);
+        fprintf(f, "}");
+    }
+    fprintf(f, "%s],\n", checks->warning_count ? "\n  " : "");
     fprintf(f,
             "  \"frames\": {\"analysed\": %zu, \"with_person\": %zu, \"lost\": %lld, "
             "\"without_pts\": %lld, \"first_time_s\": ",
@@ -292,6 +339,61 @@ static int write_summary(const AnalyzeOptions *o, const char *models_dir, RomcvM
     return romcv_cli_output_commit(&out, diag);
 }
 
+/* Undistorts the landmarks with the camera (fitted to the frames' size) and
+ * takes the vertical from the marked line, both before any angle (calib). */
+static int prepare_geometry(const AnalyzeOptions *o, RomcvCameraModel *camera, const double *line,
+                            RomcvCliPoseSeries *series, RomcvMetricsSettings *ms, RomcvDiag *diag) {
+    if (camera) {
+        int rc =
+            romcv_calib_camera_fit_to(camera, series->width, series->height, o->camera_file, diag);
+        if (rc < 0) {
+            return rc;
+        }
+        for (int k = 0; k < ROMCV_POSE_LANDMARKS; k++) {
+            romcv_calib_undistort_points(camera, series->x[k], series->y[k], series->n);
+        }
+    }
+    if (line) {
+        float down_x, down_y;
+        int rc = romcv_calib_vertical_from_line(camera, line[0], line[1], line[2], line[3], &down_x,
+                                                &down_y, diag);
+        if (rc < 0) {
+            char reason[ROMCV_DIAG_MESSAGE_SIZE];
+            snprintf(reason, sizeof reason, "%s", diag->message);
+            return romcv_diag_set(diag, rc, "--vertical %s: %s", o->vertical, reason);
+        }
+        ms->down_x = down_x;
+        ms->down_y = down_y;
+    }
+    return 0;
+}
+
+/* The recording checks (calib): warnings with advice, before the results. */
+static void run_checks(const RomcvCliContext *ctx, const RomcvCliPoseSeries *series,
+                       const RomcvMetricsSettings *ms, int has_down, Checks *checks) {
+    RomcvLandmarkSeries landmarks = romcv_cli_pose_series_landmarks(series);
+    RomcvCheckInput input;
+    memset(&input, 0, sizeof input);
+    input.landmarks = &landmarks;
+    input.width = series->width;
+    input.height = series->height;
+    input.has_down = has_down;
+    input.down_x = ms->down_x;
+    input.down_y = ms->down_y;
+    input.quality = checks->quality;
+    input.quality_count = checks->quality_count;
+    checks->warning_count = 0;
+    if (romcv_calib_check_recording(&input, NULL, checks->warnings, ROMCV_CHECK_COUNT,
+                                    &checks->warning_count, NULL) < 0) {
+        checks->warning_count = 0;
+        return;
+    }
+    for (int i = 0; i < checks->warning_count; i++) {
+        romcv_log(&ctx->logger, ROMCV_LOG_WARNING, "recording", "%s; %s",
+                  checks->warnings[i].message, checks->warnings[i].advice);
+    }
+}
+
 int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     AnalyzeOptions o;
     memset(&o, 0, sizeof o);
@@ -314,6 +416,11 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
          "low-pass cut-off for the angles (default 6 Hz)"},
         {"threads", 0, ROMCV_OPT_INT, &o.threads, 1, 64, NULL, "N",
          "inference threads (default 1; decoding has a thread of its own)"},
+        {"camera", 0, ROMCV_OPT_STRING, &o.camera_file, 0, 0, NULL, "FILE",
+         "camera file (romcv calibrate camera): landmarks are undistorted before any angle"},
+        {"vertical", 0, ROMCV_OPT_STRING, &o.vertical, 0, 0, NULL, "X1,Y1,X2,Y2",
+         "two pixels on a line known to be vertical (plumb line, door frame): corrects "
+         "camera roll"},
         ROMCV_CLI_INPUT_OPTIONS(o.in),
         ROMCV_CLI_COMMON_OPTIONS(ctx->common),
     };
@@ -342,16 +449,32 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     if (romcv_cli_make_dir(o.out_dir, &diag) < 0) {
         return romcv_cli_fail(COMMAND, &diag);
     }
+    /* Camera and vertical are checked before the long part, so a typo in
+     * either fails at once. */
+    RomcvCameraModel camera;
+    int have_camera = 0;
+    if (o.camera_file) {
+        if (romcv_calib_camera_load(&camera, o.camera_file, &diag) < 0) {
+            return romcv_cli_fail(COMMAND, &diag);
+        }
+        have_camera = 1;
+    }
+    double line_points[4];
+    if (o.vertical) {
+        char tail;
+        if (sscanf(o.vertical, "%lf,%lf,%lf,%lf%c", &line_points[0], &line_points[1],
+                   &line_points[2], &line_points[3], &tail) != 4) {
+            fprintf(stderr, COMMAND ": --vertical wants X1,Y1,X2,Y2 in pixels, not '%s'\n",
+                    o.vertical);
+            return ROMCV_EXIT_USAGE;
+        }
+    }
     RomcvMetricsSettings ms;
     romcv_metrics_default_settings(&ms);
     int view = romcv_view_from_name(o.view);
     ms.view = view < 0 ? ROMCV_VIEW_UNKNOWN : (RomcvView)view;
     ms.mirrored = o.mirrored;
     ms.cutoff_hz = o.cutoff_hz;
-    RomcvMetrics *metrics = NULL;
-    if (romcv_metrics_create(&metrics, &ms, &diag) < 0) {
-        return romcv_cli_fail(COMMAND, &diag);
-    }
 
     RomcvTrackerSettings ts;
     romcv_tracker_default_settings(&ts);
@@ -361,7 +484,6 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     ts.logger = ctx->logger;
     RomcvTracker *tracker = NULL;
     if (romcv_tracker_create(&tracker, &ts, &diag) < 0) {
-        romcv_metrics_destroy(&metrics);
         return romcv_cli_fail(COMMAND, &diag);
     }
 
@@ -369,26 +491,27 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     memset(&series, 0, sizeof series);
     StreamOutcome outcome;
     memset(&outcome, 0, sizeof outcome);
-    rc = track_all(ctx, &o, tracker, &series, &outcome, &diag);
-    romcv_tracker_destroy(&tracker);
-    if (rc < 0) {
-        romcv_cli_pose_series_free(&series);
-        romcv_metrics_destroy(&metrics);
+    Checks *checks = calloc(1, sizeof *checks);
+    if (!checks) {
+        romcv_tracker_destroy(&tracker);
+        romcv_diag_set(&diag, ROMCV_ERR(ENOMEM), "out of memory");
         return romcv_cli_fail(COMMAND, &diag);
     }
+    rc = track_all(ctx, &o, tracker, &series, checks, &outcome, &diag);
+    romcv_tracker_destroy(&tracker);
 
-    int exit_code = EXIT_SUCCESS;
+    RomcvMetrics *metrics = NULL;
     RomcvAngleResults *angles = NULL;
-    if (series.n > 0) {
-        if (o.mirrored) {
-            /* metrics reflects x about the frame width for mirrored video. */
-            ms.image_width = series.width;
-            romcv_metrics_destroy(&metrics);
-            if (romcv_metrics_create(&metrics, &ms, &diag) < 0) {
-                romcv_cli_pose_series_free(&series);
-                return romcv_cli_fail(COMMAND, &diag);
-            }
-        }
+    if (rc == 0 && series.n > 0) {
+        rc = prepare_geometry(&o, have_camera ? &camera : NULL, o.vertical ? line_points : NULL,
+                              &series, &ms, &diag);
+    }
+    if (rc == 0 && series.n > 0) {
+        run_checks(ctx, &series, &ms, o.vertical != NULL, checks);
+        ms.image_width = series.width; /* metrics reflects x about it for --mirrored */
+        rc = romcv_metrics_create(&metrics, &ms, &diag);
+    }
+    if (rc == 0 && series.n > 0) {
         RomcvLandmarkSeries landmarks = romcv_cli_pose_series_landmarks(&series);
         rc = romcv_metrics_compute(metrics, &landmarks, NULL, NULL, &angles);
         if (rc < 0) {
@@ -397,13 +520,14 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
             rc = write_frame_files(&o, &series, angles, outcome.info.nominal_fps, &diag);
         }
     }
+    int exit_code = EXIT_SUCCESS;
     const char *status = outcome.interrupted ? "interrupted"
                          : outcome.failed    ? "failed"
                          : rc < 0            ? "failed"
                                              : "complete";
     RomcvDiag summary_diag = {0};
-    if (write_summary(&o, models_dir, model_id, &series, angles, &outcome, status,
-                      romcv_metrics_simd_name(metrics), &summary_diag) < 0) {
+    if (write_summary(&o, models_dir, model_id, &series, angles, checks, &outcome, status,
+                      metrics ? romcv_metrics_simd_name(metrics) : "", &summary_diag) < 0) {
         romcv_cli_fail(COMMAND, &summary_diag);
         exit_code = ROMCV_EXIT_FAILURE;
     }
@@ -445,6 +569,7 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
         }
         printf("wrote %s/frames.csv, landmarks.trc, angles.mot and summary.json\n", o.out_dir);
     }
+    free(checks);
     romcv_angle_results_destroy(&angles);
     romcv_cli_pose_series_free(&series);
     romcv_metrics_destroy(&metrics);

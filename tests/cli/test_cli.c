@@ -135,6 +135,10 @@ START_TEST(command_line_mistakes_exit_2) {
     expect_output("must be one of lite|full|heavy, not 'huge'");
     ck_assert_int_eq(romcv("probe"), 2);
     expect_output("which input?");
+    ck_assert_int_eq(romcv("analyze --vertical 1,2"), 2);
+    expect_output("romcv analyze: --vertical wants X1,Y1,X2,Y2 in pixels, not '1,2'");
+    ck_assert_int_eq(romcv("analyze --camera /nonexistent/camera.json"), 1);
+    expect_output("/nonexistent/camera.json");
     /* One line, nothing else. */
     ck_assert_int_eq(romcv("analyze --to"), 2);
     ck_assert_ptr_eq(strchr(output, '\n'), output + strlen(output) - 1);
@@ -353,6 +357,28 @@ START_TEST(interrupt_keeps_finished_work) {
 }
 END_TEST
 
+/* A marked vertical line reaches the analysis and the summary; a bad one is refused. */
+START_TEST(analyze_with_calibration) {
+    char *dir = romcv_test_make_tmpdir();
+    char args[8192];
+    snprintf(args, sizeof args,
+             "analyze --to 1 --vertical 320,10,330,400 --out '%s/out' 2>&1 >/dev/null", dir);
+    ck_assert_int_eq(romcv(args), 0);
+    char *summary_path = romcv_test_path(dir, "out/summary.json");
+    char *summary = romcv_test_read_file(summary_path, NULL);
+    ck_assert_ptr_nonnull(summary);
+    ck_assert_ptr_nonnull(strstr(summary, "\"vertical_line\": \"320,10,330,400\""));
+    /* A line 45 degrees off is no vertical: refused with its reason. */
+    snprintf(args, sizeof args, "analyze --to 1 --vertical 0,0,400,100 --out '%s/out2'", dir);
+    ck_assert_int_eq(romcv(args), 1);
+    expect_output("--vertical 0,0,400,100: ");
+    expect_output("degrees from the image vertical");
+    free(summary);
+    free(summary_path);
+    romcv_test_remove_tmpdir(dir);
+}
+END_TEST
+
 int main(void) {
     Suite *suite = suite_create("cli");
     TCase *parser = tcase_create("parser");
@@ -367,6 +393,7 @@ int main(void) {
     tcase_add_test(exe, models_command_checks_sums);
     tcase_add_test(exe, analyze_builtin_default_input);
     tcase_add_test(exe, analyze_no_person_in_view);
+    tcase_add_test(exe, analyze_with_calibration);
     tcase_add_test(exe, analyze_real_video_times);
     tcase_add_test(exe, bad_inputs_get_one_line);
     tcase_add_test(exe, interrupt_keeps_finished_work);
