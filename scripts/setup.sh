@@ -16,13 +16,13 @@ run_main_job=1
 # Debian 12 package names. Build: compiler, CMake, pkg-config. Libraries: OpenCV 4.6,
 # libv4l2, FFmpeg, XNNPACK + pthreadpool, Check. Tools: ffmpeg/ffprobe (tests make
 # clips with them), npm (fetches the models), clang and its sanitizer and libFuzzer
-# runtimes (fuzzing), clang-format.
+# runtimes (fuzzing), clang-format; locales (a test reads JSON under a decimal-comma locale).
 packages=(
   build-essential cmake pkg-config git ca-certificates
   libopencv-dev libv4l-dev v4l-utils
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
-  check
+  check locales
   clang clang-format libclang-rt-14-dev
 )
 # npm comes with Debian's nodejs unless the machine already has a node toolchain.
