@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include "cli/options.h"
+#include "core/json.h"
 #include "romcv/vision.h"
 
 #include <stdio.h>
@@ -212,6 +213,15 @@ START_TEST(analyze_builtin_default_input) {
     ck_assert_ptr_nonnull(summary);
     ck_assert_ptr_nonnull(strstr(summary, "\"status\": \"complete\""));
     ck_assert_ptr_nonnull(strstr(summary, "\"with_person\": 91"));
+    /* The summary is strict JSON (a NaN printed as "nan" would not be). */
+    RomcvJsonDoc *doc = NULL;
+    RomcvDiag json_diag = {0};
+    ck_assert_msg(romcv__json_parse(&doc, summary, strlen(summary), "summary.json", &json_diag) ==
+                      0,
+                  "%s", json_diag.message);
+    const RomcvJsonValue *angles = romcv__json_get(romcv__json_root(doc), "angles");
+    ck_assert_uint_gt(romcv__json_size(angles), 10);
+    romcv__json_free(&doc);
     ck_assert_ptr_nonnull(strstr(summary, romcv_model_info(ROMCV_MODEL_LANDMARK_FULL)->sha256));
     char *mot = romcv_test_path(dir, "out/angles.mot");
     char *mot_text = romcv_test_read_file(mot, NULL);
