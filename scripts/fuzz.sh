@@ -1,9 +1,9 @@
 #!/bin/sh
 # scripts/fuzz.sh: builds the libFuzzer targets with clang in build-fuzz/ and
-# fuzzes one of them: the TFLite reader (tflite, the default) or the JSON
-# reader and writer (json).
+# fuzzes one of them: the TFLite reader (tflite, the default), the JSON
+# reader and writer (json) or camera files (camera).
 #
-#   scripts/fuzz.sh [tflite|json] [-t SECONDS] [-r RUNS] [-- extra libFuzzer flags]
+#   scripts/fuzz.sh [tflite|json|camera] [-t SECONDS] [-r RUNS] [-- extra libFuzzer flags]
 #
 # Defaults: 600 seconds, no run limit. The corpus lives in build-fuzz/corpus
 # (never in the repository): small synthetic models from tflite_corpus, the
@@ -19,7 +19,7 @@ set -eu
 
 target=tflite
 case "${1:-}" in
-tflite|json) target="$1"; shift ;;
+tflite|json|camera) target="$1"; shift ;;
 esac
 
 seconds=600
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
     -t) seconds="$2"; shift 2 ;;
     -r) runs="$2"; shift 2 ;;
     --) shift; break ;;
-    *) echo "usage: $0 [tflite|json] [-t SECONDS] [-r RUNS] [-- libFuzzer flags]" >&2; exit 2 ;;
+    *) echo "usage: $0 [tflite|json|camera] [-t SECONDS] [-r RUNS] [-- libFuzzer flags]" >&2; exit 2 ;;
     esac
 done
 
@@ -56,6 +56,20 @@ if [ "$target" = json ]; then
     cd "$build"
     exec "$build/fuzz/fuzz_json" -max_total_time="$seconds" -runs="$runs" \
         -dict="$root/fuzz/json.dict" -artifact_prefix="$build/crashes/json-" \
+        -print_final_stats=1 "$@" "$corpus"
+fi
+
+if [ "$target" = camera ]; then
+    cmake --build "$build" --target fuzz_camera -j2
+    corpus="$build/corpus-camera"
+    mkdir -p "$corpus" "$build/crashes"
+    # The documented example (docs/camera-file.md) and an ideal camera.
+    sed -n '/^```json$/,/^```$/p' "$root/docs/camera-file.md" | sed '1d;$d' >"$corpus/example.json"
+    printf '{"format": "romcv-camera", "version": 1, "image": {"width": 640, "height": 480}, "intrinsics": {"fx": 500, "fy": 500, "cx": 319.5, "cy": 239.5}}' \
+        >"$corpus/ideal.json"
+    cd "$build"
+    exec "$build/fuzz/fuzz_camera" -max_total_time="$seconds" -runs="$runs" \
+        -dict="$root/fuzz/json.dict" -artifact_prefix="$build/crashes/camera-" \
         -print_final_stats=1 "$@" "$corpus"
 fi
 
