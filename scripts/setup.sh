@@ -16,7 +16,10 @@ run_main_job=1
 # Debian 12 package names. Build: compiler, CMake, pkg-config. Libraries: OpenCV 4.6,
 # libv4l2, FFmpeg, XNNPACK + pthreadpool, Check. Tools: ffmpeg/ffprobe (tests make
 # clips with them), npm (fetches the models), clang and its sanitizer and libFuzzer
-# runtimes (fuzzing), clang-format; locales (a test reads JSON under a decimal-comma locale).
+# runtimes (fuzzing), clang-format; locales (a test reads JSON under a decimal-comma locale);
+# the arm64 cross compiler and qemu-user (the NEON kernels are built and checked against the
+# scalar reference under emulation); chromium (the HTML report is tested in a real browser);
+# python3-jsonschema (an independent validator for the JSON summary's schema).
 packages=(
   build-essential cmake pkg-config git ca-certificates
   libopencv-dev libv4l-dev v4l-utils
@@ -24,6 +27,8 @@ packages=(
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
   check locales
   clang clang-format libclang-rt-14-dev
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  chromium python3 python3-jsonschema
 )
 # npm comes with Debian's nodejs unless the machine already has a node toolchain.
 command -v npm >/dev/null || packages+=(npm)
