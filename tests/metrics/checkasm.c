@@ -12,7 +12,15 @@
  * 1e-4 deg modulo a full turn (+180 and -180 are the same direction, and
  * FMA may round a zero cross product to either side).
  *
- * Usage: checkasm [--seed=N] [--bench]. The seed is printed for replay.
+ * Each level prints how many outputs it compared and the largest difference
+ * seen. A level the CPU or the build lacks is skipped, which is right for a
+ * developer's machine but would let a cross test pass without testing
+ * anything, so --require=LEVEL makes a skipped LEVEL a failure
+ * (tests/metrics/checkasm_neon.sh runs this file under qemu-aarch64 with
+ * --require=neon).
+ *
+ * Usage: checkasm [--seed=N] [--bench] [--require=LEVEL]. The seed is
+ * printed for replay.
  */
 #include "metrics/dsp.h"
 
@@ -132,8 +140,10 @@ static double wrap_diff(float a, float b, float period) {
     return d > p / 2 ? p - d : d;
 }
 
+/* Adds the outputs compared to *checked and raises *max_diff_deg to the
+ * largest difference between two finite outputs. */
 static int check_kernel(const char *level, const char *name, int seg, romcv_angle_dir_fn ref,
-                        romcv_angle_dir_fn fn, Rng *rng, long *checked) {
+                        romcv_angle_dir_fn fn, Rng *rng, long *checked, double *max_diff_deg) {
     int failures = 0;
     float *data[12];
     for (int k = 0; k < 12; k++)
@@ -188,9 +198,11 @@ static int check_kernel(const char *level, const char *name, int seg, romcv_angl
         for (size_t i = 0; i < n; i++) {
             float a = out_ref[GUARD + i], b = out_new[GUARD + i];
             (*checked)++;
-            int ok = (isnan(a) && isnan(b)) ||
-                     (isfinite(a) && isfinite(b) &&
-                      wrap_diff(a, b, 2.0f * (float)M_PI * params.scale) <= TOL_DEG);
+            int both_finite = isfinite(a) && isfinite(b);
+            double diff = both_finite ? wrap_diff(a, b, 2.0f * (float)M_PI * params.scale) : 0.0;
+            if (diff > *max_diff_deg)
+                *max_diff_deg = diff;
+            int ok = (isnan(a) && isnan(b)) || (both_finite && diff <= TOL_DEG);
             if (ok && is_sentinel(b))
                 ok = 0;
             if (!ok) {
@@ -240,13 +252,16 @@ static void bench_kernel(const char *level, const char *name, romcv_angle_dir_fn
 int main(int argc, char **argv) {
     uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 20);
     int bench = 0;
+    const char *required_level = NULL;
     for (int i = 1; i < argc; i++) {
         if (strncmp(argv[i], "--seed=", 7) == 0)
             seed = strtoull(argv[i] + 7, NULL, 10);
         else if (strcmp(argv[i], "--bench") == 0)
             bench = 1;
+        else if (strncmp(argv[i], "--require=", 10) == 0)
+            required_level = argv[i] + 10;
         else {
-            fprintf(stderr, "usage: checkasm [--seed=N] [--bench]\n");
+            fprintf(stderr, "usage: checkasm [--seed=N] [--bench] [--require=LEVEL]\n");
             return 2;
         }
     }
@@ -261,7 +276,7 @@ int main(int argc, char **argv) {
                   {"avx2", ROMCV_CPU_AVX2},
                   {"avx512", ROMCV_CPU_AVX2 | ROMCV_CPU_AVX512},
                   {"neon", ROMCV_CPU_NEON}};
-    int failures = 0, tested_levels = 0;
+    int failures = 0, tested_levels = 0, required_tested = 0;
     long checked = 0;
     RomcvAngleDsp prev;
     romcv__angle_dsp_init(&prev, 0);
@@ -277,17 +292,23 @@ int main(int argc, char **argv) {
             continue;
         }
         tested_levels++;
+        if (required_level && strcmp(required_level, dsp.level) == 0)
+            required_tested = 1;
         Rng rng = {seed + l};
         int f = 0;
+        long level_checked = 0;
+        double max_diff_deg = 0.0;
         /* Like dav1d, test the pointers that are new at this level (for "c",
          * the reference against itself proves the harness). */
         if (l == 0 || dsp.angle_dir != prev.angle_dir)
             f += check_kernel(dsp.level, "angle_dir", 0, romcv__angle_dir_c, dsp.angle_dir, &rng,
-                              &checked);
+                              &level_checked, &max_diff_deg);
         if (l == 0 || dsp.angle_seg != prev.angle_seg)
             f += check_kernel(dsp.level, "angle_seg", 1, romcv__angle_seg_c, dsp.angle_seg, &rng,
-                              &checked);
-        printf("%-7s %s\n", dsp.level, f ? "FAILED" : "ok");
+                              &level_checked, &max_diff_deg);
+        printf("%-7s %s: %ld outputs compared, max difference %.3g deg (tolerance %g)\n", dsp.level,
+               f ? "FAILED" : "ok", level_checked, max_diff_deg, TOL_DEG);
+        checked += level_checked;
         if (bench) {
             bench_kernel(dsp.level, "angle_dir", dsp.angle_dir);
             bench_kernel(dsp.level, "angle_seg", dsp.angle_seg);
@@ -297,5 +318,9 @@ int main(int argc, char **argv) {
     }
     printf("checkasm: %d level(s), %ld outputs compared, %d failure(s)\n", tested_levels, checked,
            failures);
+    if (required_level && !required_tested) {
+        printf("FAIL level %s was required (--require) but not tested\n", required_level);
+        return 1;
+    }
     return failures ? 1 : 0;
 }
