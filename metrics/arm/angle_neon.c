@@ -1,8 +1,20 @@
 /*
  * metrics/arm/angle_neon.c: the angle kernels, 4 frames per step with arm64
- * Advanced SIMD. Compiled only on aarch64 (metrics/CMakeLists.txt), where
- * NEON is always present. The arithmetic mirrors metrics/dsp.c; the last
- * n % 4 frames go through the scalar reference, which is the definition.
+ * Advanced SIMD. Compiled only for aarch64 (metrics/CMakeLists.txt) and
+ * called only when romcv__cpu_detect() found NEON (metrics/arm/cpu.c).
+ *
+ * Same arithmetic as the scalar reference in metrics/dsp.c, lane by lane, as
+ * in metrics/x86/angle_avx2.c: the validity tests use the same unfused
+ * products (identical decisions), the cross and dot products and the atan
+ * polynomial use FMA (results within a few float ulps, far inside
+ * checkasm's 1e-4 deg). The last n % 4 frames go through the scalar
+ * reference, which is the definition, so nothing past n is read or written.
+ *
+ * This file needs -ffp-contract=off: GCC's arm_neon.h spells vmulq_f32 and
+ * vaddq_f32 as the C operators * and +, so with contraction on, the length
+ * test's dx*dx + dy*dy becomes one fmla and a segment exactly at the length
+ * threshold is judged differently from the scalar code (checkasm_neon fails
+ * within a few seeds when built that way).
  */
 #include "metrics/dsp.h"
 
