@@ -13,6 +13,7 @@
 #include "romcv/capture.h"
 #include "romcv/vision.h"
 #include "romcv/metrics.h"
+#include "romcv/protocols.h"
 #include "romcv/calib.h"
 #include "romcv/report.h"
 #include "romcv/samples.h"
