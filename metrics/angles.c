@@ -499,6 +499,71 @@ static float rest_direction(const RomcvWorkSeries *w, int knee, int ankle,
     return med < 0.0f ? -1.0f : 1.0f;
 }
 
+static int compare_floats(const void *pa, const void *pb) {
+    const float a = *(const float *)pa, b = *(const float *)pb;
+    return (a > b) - (a < b);
+}
+
+/* A frontal-plane knee angle (FPPA) needs the thigh roughly in the image
+ * plane: a thigh pointing at the camera (a deep squat filmed from the front)
+ * projects short and its direction means nothing, so the "valgus" it gives
+ * can reach 80 deg. Frames whose projected thigh is shorter than half its
+ * length in the clip (the 95th percentile), i.e. more than 60 deg out of the
+ * image plane, are not measured (reason short_segment). */
+static int reject_foreshortened_thighs(const RomcvWorkSeries *w, RomcvAngleResults *r) {
+    const size_t n = w->n;
+    float *len = malloc((n ? n : 1) * sizeof *len);
+    float *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!len || !sorted) {
+        free(len);
+        free(sorted);
+        return ROMCV_ERR(ENOMEM);
+    }
+    for (int side = 0; side < 2; side++) {
+        const int hip = side ? ROMCV_LM_RIGHT_HIP : ROMCV_LM_LEFT_HIP;
+        const int knee = side ? ROMCV_LM_RIGHT_KNEE : ROMCV_LM_LEFT_KNEE;
+        RomcvAngleChannel *ch =
+            &r->channel[side ? ROMCV_ANGLE_KNEE_FPPA_RIGHT : ROMCV_ANGLE_KNEE_FPPA_LEFT];
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            len[i] = hypotf(w->x[knee][i] - w->x[hip][i], w->y[knee][i] - w->y[hip][i]);
+            if (isfinite(len[i]))
+                sorted[m++] = len[i];
+        }
+        if (m == 0)
+            continue;
+        size_t k = (size_t)(0.95 * (double)(m - 1));
+        /* A partial selection would do; a sort keeps it obviously right. */
+        qsort(sorted, m, sizeof *sorted, compare_floats);
+        const float full = sorted[k];
+        for (size_t i = 0; i < n; i++) {
+            if (isfinite(ch->value_deg[i]) && !(len[i] >= 0.5f * full)) {
+                ch->value_deg[i] = NAN;
+                ch->reason[i] = ROMCV_REASON_SHORT_SEGMENT;
+            }
+        }
+    }
+    /* Both knees swinging the same way in the image is the body turning
+     * relative to the camera, not valgus: with the thighs forward (a squat)
+     * a turn of theta swings both projected thighs sideways by up to theta.
+     * Valgus of one knee reads positive on that side only and valgus of both
+     * positive on both, so the common part (R - L) / 2 (positive when both
+     * knees swing toward the person's left) isolates the turn. Above 15 deg
+     * neither knee is measured (reason wrong_view). */
+    RomcvAngleChannel *left = &r->channel[ROMCV_ANGLE_KNEE_FPPA_LEFT];
+    RomcvAngleChannel *right = &r->channel[ROMCV_ANGLE_KNEE_FPPA_RIGHT];
+    for (size_t i = 0; i < n; i++) {
+        float common = 0.5f * (right->value_deg[i] - left->value_deg[i]);
+        if (isfinite(common) && fabsf(common) > 15.0f) {
+            left->value_deg[i] = right->value_deg[i] = NAN;
+            left->reason[i] = right->reason[i] = ROMCV_REASON_WRONG_VIEW;
+        }
+    }
+    free(len);
+    free(sorted);
+    return 0;
+}
+
 static int fail(RomcvMetrics *m, int code, const char *what) {
     return romcv_diag_set(&m->diag, code, "metrics: %s", what);
 }
@@ -650,7 +715,13 @@ int romcv_metrics_compute(RomcvMetrics *m, const RomcvLandmarkSeries *lm,
         a = b;
     }
     free(marker_copy);
+    int foreshortened_rc = n ? reject_foreshortened_thighs(&w, r) : 0;
     romcv_free_aligned(block);
+    if (foreshortened_rc < 0) {
+        free(scratch);
+        romcv_angle_results_destroy(&r);
+        return fail(m, foreshortened_rc, "out of memory");
+    }
 
     /* 5. Time series. */
     for (int c = 0; c < ROMCV_ANGLE_COUNT; c++) {
