@@ -101,6 +101,18 @@ static int compare_floats(const void *pa, const void *pb) {
 
 /* ----------------------------------------------------------- segmentation */
 
+/* The onset of a movement that crossed the enter threshold at frame i: walk
+ * back while the signal keeps falling, down to the frame after the previous
+ * repetition or gap (floor). Compensation rules measure change from here, so
+ * a pelvis that starts lifting with the first degrees of rotation is
+ * measured in full. */
+static size_t onset(const float *v, float dir, size_t i, size_t floor) {
+    while (i > floor && isfinite(v[i - 1]) && dir * v[i - 1] < dir * v[i]) {
+        i--;
+    }
+    return i;
+}
+
 static int add_repetition(Work *w, const RomcvRepetition *rep) {
     RomcvProtocolResult *r = w->result;
     if (grow((void **)&r->repetition, &w->rep_capacity, r->n_repetitions, sizeof *rep) < 0) {
@@ -155,8 +167,9 @@ static void segment(Work *w, int seg) {
     float dir = sd->direction < 0 ? -1.0f : 1.0f;
     int inside = 0;
     RomcvRepetition rep;
-    size_t last_finite = 0, last_below = 0;
-    int have_finite = 0, below_valid = 0;
+    memset(&rep, 0, sizeof rep);
+    size_t last_finite = 0, floor = 0; /* onsets are not searched before floor */
+    int have_finite = 0;
     for (size_t i = 0; i < n; i++) {
         float x = dir * v[i];
         if (!isfinite(x)) {
@@ -164,31 +177,24 @@ static void segment(Work *w, int seg) {
                 close_repetition(w, &rep, last_finite, 1);
                 inside = 0;
             }
-            below_valid = 0; /* an onset is not searched across a gap */
+            floor = i + 1; /* an onset is not searched across a gap */
             continue;
         }
         if (inside && have_finite && t[i] - t[last_finite] > sd->max_gap_s) {
             close_repetition(w, &rep, last_finite, 1);
             inside = 0;
         }
-        if (!inside) {
-            if (x > sd->enter) {
-                /* The repetition starts where the signal last left the rest
-                 * band, so its start is the onset, not the threshold. */
-                size_t start = below_valid ? last_below : i;
-                memset(&rep, 0, sizeof rep);
-                rep.segmenter = seg;
-                rep.start_frame = start;
-                rep.start_s = t[start];
-                rep.peak = x;
-                rep.peak_frame = i;
-                rep.peak_s = t[i];
-                inside = 1;
-            } else if (x <= sd->exit) {
-                last_below = i;
-                below_valid = 1;
-            }
-        } else {
+        if (!inside && x > sd->enter) {
+            size_t start = onset(v, dir, i, floor);
+            memset(&rep, 0, sizeof rep);
+            rep.segmenter = seg;
+            rep.start_frame = start;
+            rep.start_s = t[start];
+            rep.peak = x;
+            rep.peak_frame = i;
+            rep.peak_s = t[i];
+            inside = 1;
+        } else if (inside) {
             if (x > rep.peak) {
                 rep.peak = x;
                 rep.peak_frame = i;
@@ -197,8 +203,7 @@ static void segment(Work *w, int seg) {
             if (x < sd->exit) {
                 close_repetition(w, &rep, i, 0);
                 inside = 0;
-                last_below = i;
-                below_valid = 1;
+                floor = i;
             }
         }
         last_finite = i;
@@ -209,27 +214,23 @@ static void segment(Work *w, int seg) {
     }
 }
 
-/* Marks repetitions whose peak is below partial_fraction of the median peak
- * of their segmenter (an attempt that did not reach end range). */
+/* Marks repetitions whose peak is below partial_fraction of the largest peak
+ * of their segmenter: an attempt that stopped well short of the end range
+ * the person showed they have. */
 static void mark_partial(Work *w) {
     RomcvProtocolResult *r = w->result;
-    float peaks[256];
     for (int seg = 0; seg < w->def->n_segmenters; seg++) {
-        size_t m = 0;
-        for (size_t k = 0; k < r->n_repetitions && m < 256; k++) {
-            if (r->repetition[k].segmenter == seg && isfinite(r->repetition[k].peak)) {
-                peaks[m++] = r->repetition[k].peak;
+        float largest = NAN;
+        for (size_t k = 0; k < r->n_repetitions; k++) {
+            const RomcvRepetition *rep = &r->repetition[k];
+            if (rep->segmenter == seg && !(rep->peak <= largest)) {
+                largest = rep->peak;
             }
         }
-        if (m < 2) {
-            continue;
-        }
-        qsort(peaks, m, sizeof *peaks, compare_floats);
-        float median = m % 2 ? peaks[m / 2] : 0.5f * (peaks[m / 2 - 1] + peaks[m / 2]);
         for (size_t k = 0; k < r->n_repetitions; k++) {
             RomcvRepetition *rep = &r->repetition[k];
             if (rep->segmenter == seg &&
-                rep->peak < w->def->segmenter[seg].partial_fraction * median) {
+                rep->peak < w->def->segmenter[seg].partial_fraction * largest) {
                 rep->partial = 1;
             }
         }
@@ -591,7 +592,9 @@ int romcv_protocol_analyze(const RomcvProtocolDef *def, const RomcvProtocolSetti
         }
         segment(&w, seg);
     }
-    qsort(r->repetition, r->n_repetitions, sizeof *r->repetition, compare_repetitions);
+    if (r->n_repetitions > 1) {
+        qsort(r->repetition, r->n_repetitions, sizeof *r->repetition, compare_repetitions);
+    }
     mark_partial(&w);
     take_measures(&w);
     apply_flags(&w);

@@ -316,7 +316,7 @@ static const RomcvProtocolDef protocols[] = {
                 {"pelvic tilt change at the bottom", "pelvic_tilt_change_bottom", 0,
                  ANGLE(PELVIC_TILT), ROMCV_STAT_AT_PEAK, +1, 1, NO_RANGE, NO_PAIR},
                 {"left knee valgus (FPPA)", "knee_valgus_left", 0, ANGLE(KNEE_FPPA_LEFT),
-                 ROMCV_STAT_PEAK, +1, 0, NO_RANGE, 2, 10.0f,
+                 ROMCV_STAT_PEAK, +1, 0, NO_RANGE, 8, 10.0f,
                  "romcv: no cut-off in clinical.md; 10 deg between the knees is well above the "
                  "2D frontal knee angle's noise"},
                 {"right knee valgus (FPPA)", "knee_valgus_right", 0, ANGLE(KNEE_FPPA_RIGHT),

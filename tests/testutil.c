@@ -2,6 +2,9 @@
 #define _GNU_SOURCE
 #include "testutil.h"
 
+#include "core/json.h"
+
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,4 +129,56 @@ int romcv_test_main(Suite *suite) {
     int failed = srunner_ntests_failed(runner);
     srunner_free(runner);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+void romcv_test_reference_load(const char *relative, RomcvTestReference *out) {
+    char *path = romcv_test_shared_file(relative);
+    size_t size = 0;
+    char *text = romcv_test_read_file(path, &size);
+    ck_assert_msg(text != NULL, "cannot read %s", path);
+    size_t lines = 1;
+    for (size_t i = 0; i < size; i++)
+        lines += text[i] == '\n';
+    memset(out, 0, sizeof *out);
+    out->t = malloc(lines * sizeof *out->t);
+    for (int k = 0; k < 33; k++) {
+        out->x[k] = malloc(lines * sizeof(float));
+        out->y[k] = malloc(lines * sizeof(float));
+        out->v[k] = malloc(lines * sizeof(float));
+    }
+    char *line = text;
+    while (line < text + size) {
+        char *end = memchr(line, '\n', (size_t)(text + size - line));
+        size_t len = end ? (size_t)(end - line) : (size_t)(text + size - line);
+        RomcvJsonDoc *doc = NULL;
+        if (len > 1) {
+            ck_assert_int_eq(romcv__json_parse(&doc, line, len, relative, NULL), 0);
+            const RomcvJsonValue *root = romcv__json_root(doc);
+            const RomcvJsonValue *lms = romcv__json_get(root, "landmarks");
+            double w = romcv__json_number(romcv__json_get(root, "width"));
+            double h = romcv__json_number(romcv__json_get(root, "height"));
+            size_t i = out->n++;
+            out->t[i] = romcv__json_number(romcv__json_get(root, "timestamp_ms")) / 1000.0;
+            int have = romcv__json_type(lms) == ROMCV_JSON_ARRAY && romcv__json_size(lms) == 33;
+            for (int k = 0; k < 33; k++) {
+                const RomcvJsonValue *p = have ? romcv__json_at(lms, (size_t)k) : NULL;
+                out->x[k][i] = p ? (float)(w * romcv__json_number(romcv__json_get(p, "x"))) : NAN;
+                out->y[k][i] = p ? (float)(h * romcv__json_number(romcv__json_get(p, "y"))) : NAN;
+                out->v[k][i] = p ? (float)romcv__json_number(romcv__json_get(p, "visibility")) : 0;
+            }
+            romcv__json_free(&doc);
+        }
+        line += len + 1;
+    }
+    free(text);
+    free(path);
+}
+
+void romcv_test_reference_free(RomcvTestReference *l) {
+    free(l->t);
+    for (int k = 0; k < 33; k++) {
+        free(l->x[k]);
+        free(l->y[k]);
+        free(l->v[k]);
+    }
 }

@@ -44,4 +44,17 @@ char *romcv_test_read_file(const char *path, size_t *size);
  * one test, not the run) and returns the process exit code. */
 int romcv_test_main(Suite *suite);
 
+/* MediaPipe's reference landmarks for one shared video (../shared/reference,
+ * one JSON line per frame), in pixels: n frames, times in seconds, NaN where
+ * the frame has no person. */
+typedef struct RomcvTestReference {
+    size_t n;
+    double *t;
+    float *x[33], *y[33], *v[33];
+} RomcvTestReference;
+
+/* Loads reference/<relative> from ../shared; fails the test when it cannot. */
+void romcv_test_reference_load(const char *relative, RomcvTestReference *out);
+void romcv_test_reference_free(RomcvTestReference *ref);
+
 #endif /* ROMCV_TESTUTIL_H */

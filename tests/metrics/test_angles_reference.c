@@ -6,74 +6,14 @@
  */
 #include "testutil.h"
 
-#include "core/json.h"
 #include "romcv/metrics.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct Loaded {
-    size_t n;
-    double *t;
-    float *x[33], *y[33], *v[33];
-} Loaded;
-
-/* Reads a reference JSONL file: one frame per line, landmarks normalised to
- * the frame (converted to px with the frame's width and height here). */
-static void load(const char *relative, Loaded *out) {
-    char *path = romcv_test_shared_file(relative);
-    size_t size = 0;
-    char *text = romcv_test_read_file(path, &size);
-    ck_assert_msg(text != NULL, "cannot read %s", path);
-    size_t lines = 1;
-    for (size_t i = 0; i < size; i++)
-        lines += text[i] == '\n';
-    memset(out, 0, sizeof *out);
-    out->t = malloc(lines * sizeof *out->t);
-    for (int k = 0; k < 33; k++) {
-        out->x[k] = malloc(lines * sizeof(float));
-        out->y[k] = malloc(lines * sizeof(float));
-        out->v[k] = malloc(lines * sizeof(float));
-    }
-    char *line = text;
-    while (line < text + size) {
-        char *end = memchr(line, '\n', (size_t)(text + size - line));
-        size_t len = end ? (size_t)(end - line) : (size_t)(text + size - line);
-        RomcvJsonDoc *doc = NULL;
-        if (len > 1) {
-            ck_assert_int_eq(romcv__json_parse(&doc, line, len, relative, NULL), 0);
-            const RomcvJsonValue *root = romcv__json_root(doc);
-            const RomcvJsonValue *lms = romcv__json_get(root, "landmarks");
-            double w = romcv__json_number(romcv__json_get(root, "width"));
-            double h = romcv__json_number(romcv__json_get(root, "height"));
-            size_t i = out->n++;
-            out->t[i] = romcv__json_number(romcv__json_get(root, "timestamp_ms")) / 1000.0;
-            int have = romcv__json_type(lms) == ROMCV_JSON_ARRAY && romcv__json_size(lms) == 33;
-            for (int k = 0; k < 33; k++) {
-                const RomcvJsonValue *p = have ? romcv__json_at(lms, (size_t)k) : NULL;
-                out->x[k][i] = p ? (float)(w * romcv__json_number(romcv__json_get(p, "x"))) : NAN;
-                out->y[k][i] = p ? (float)(h * romcv__json_number(romcv__json_get(p, "y"))) : NAN;
-                out->v[k][i] = p ? (float)romcv__json_number(romcv__json_get(p, "visibility")) : 0;
-            }
-            romcv__json_free(&doc);
-        }
-        line += len + 1;
-    }
-    free(text);
-    free(path);
-}
-
-static void unload(Loaded *l) {
-    free(l->t);
-    for (int k = 0; k < 33; k++) {
-        free(l->x[k]);
-        free(l->y[k]);
-        free(l->v[k]);
-    }
-}
-
-static RomcvAngleResults *angles_of(const Loaded *l) {
+static RomcvAngleResults *angles_of(const RomcvTestReference *l) {
     RomcvLandmarkSeries lm = {.n = l->n, .time_s = l->t};
     for (int k = 0; k < 33; k++) {
         lm.x[k] = l->x[k];
@@ -96,9 +36,9 @@ static int cmp_float(const void *a, const void *b) {
 }
 
 START_TEST(squat_side_smoothed_vs_unsmoothed) {
-    Loaded a, b;
-    load("reference/squat_side.m1.jsonl", &a);
-    load("reference/squat_side.m1.nosmooth.jsonl", &b);
+    RomcvTestReference a, b;
+    romcv_test_reference_load("reference/squat_side.m1.jsonl", &a);
+    romcv_test_reference_load("reference/squat_side.m1.nosmooth.jsonl", &b);
     ck_assert_uint_eq(a.n, b.n);
     ck_assert_uint_gt(a.n, 100);
     RomcvAngleResults *ra = angles_of(&a), *rb = angles_of(&b);
@@ -134,8 +74,8 @@ START_TEST(squat_side_smoothed_vs_unsmoothed) {
     free(diff);
     romcv_angle_results_destroy(&ra);
     romcv_angle_results_destroy(&rb);
-    unload(&a);
-    unload(&b);
+    romcv_test_reference_free(&a);
+    romcv_test_reference_free(&b);
 }
 END_TEST
 
