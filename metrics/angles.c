@@ -508,8 +508,9 @@ static int compare_floats(const void *pa, const void *pb) {
  * plane: a thigh pointing at the camera (a deep squat filmed from the front)
  * projects short and its direction means nothing, so the "valgus" it gives
  * can reach 80 deg. Frames whose projected thigh is shorter than half its
- * length in the clip (the 95th percentile), i.e. more than 60 deg out of the
- * image plane, are not measured (reason short_segment). */
+ * length (the larger of its 95th percentile in the clip and the frame's
+ * shank), i.e. more than 60 deg out of the image plane, are not measured
+ * (reason short_segment). */
 static int reject_foreshortened_thighs(const RomcvWorkSeries *w, RomcvAngleResults *r) {
     const size_t n = w->n;
     float *len = malloc((n ? n : 1) * sizeof *len);
@@ -522,6 +523,7 @@ static int reject_foreshortened_thighs(const RomcvWorkSeries *w, RomcvAngleResul
     for (int side = 0; side < 2; side++) {
         const int hip = side ? ROMCV_LM_RIGHT_HIP : ROMCV_LM_LEFT_HIP;
         const int knee = side ? ROMCV_LM_RIGHT_KNEE : ROMCV_LM_LEFT_KNEE;
+        const int ankle = side ? ROMCV_LM_RIGHT_ANKLE : ROMCV_LM_LEFT_ANKLE;
         RomcvAngleChannel *ch =
             &r->channel[side ? ROMCV_ANGLE_KNEE_FPPA_RIGHT : ROMCV_ANGLE_KNEE_FPPA_LEFT];
         size_t m = 0;
@@ -537,7 +539,11 @@ static int reject_foreshortened_thighs(const RomcvWorkSeries *w, RomcvAngleResul
         qsort(sorted, m, sizeof *sorted, compare_floats);
         const float full = sorted[k];
         for (size_t i = 0; i < n; i++) {
-            if (isfinite(ch->value_deg[i]) && !(len[i] >= 0.5f * full)) {
+            /* The shank, about as long as the thigh, is the reference when
+             * the thigh is end-on all clip long (sitting). */
+            float shank = hypotf(w->x[ankle][i] - w->x[knee][i], w->y[ankle][i] - w->y[knee][i]);
+            float reference = isfinite(shank) && shank > full ? shank : full;
+            if (isfinite(ch->value_deg[i]) && !(len[i] >= 0.5f * reference)) {
                 ch->value_deg[i] = NAN;
                 ch->reason[i] = ROMCV_REASON_SHORT_SEGMENT;
             }

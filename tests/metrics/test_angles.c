@@ -651,6 +651,20 @@ START_TEST(knee_fppa_not_measured_when_turned_or_end_on) {
         }
     }
     romcv_angle_results_destroy(&r);
+    /* Sitting all clip long (seated hip rotation): the thigh is end-on in
+     * every frame, so no percentile of the clip shows its length; the shank
+     * does. Found on the seated phantom, where FPPA read -46 deg. */
+    for (size_t i = 0; i < s.n; i++) {
+        front_pose(&s, i, 0, 0, 0, 0, 0, 0);
+        s.y[25][i] -= 140;
+        s.y[26][i] -= 140;
+    }
+    r = compute(&s, &st, NULL, NULL);
+    for (size_t i = 0; i < s.n; i++) {
+        ck_assert(isnan(r->channel[ROMCV_ANGLE_KNEE_FPPA_LEFT].value_deg[i]));
+        ck_assert(isnan(r->channel[ROMCV_ANGLE_KNEE_FPPA_RIGHT].value_deg[i]));
+    }
+    romcv_angle_results_destroy(&r);
 }
 END_TEST
 
