@@ -152,4 +152,115 @@ ROMCV_API const char *romcv_report_opensim_name(const char *romcv_name, int *sig
 }
 #endif
 
+/* ======================================================== summary.json ===
+ *
+ * One JSON file per analysis that says what was measured, with what and how
+ * the run went, so that a result can be traced and reproduced: software
+ * version and git revision, the models and their SHA-256, every option, the
+ * input's facts, the calibration used, per-angle statistics, the protocol's
+ * repetitions, measures and compensation flags, the warnings, and the
+ * status. Every front end (the romcv command, the upload service, the batch
+ * runner) fills a RomcvSummary and calls romcv_report_write_summary(), so
+ * they all write the same file. schema/summary.schema.json describes it
+ * (JSON Schema 2020-12) and the tests validate every summary they write
+ * against it; docs/file-formats.md ("summary.json") explains the fields.
+ *
+ * NaN anywhere is written as null. Frame numbers are indices into the
+ * analysed series: the "frame" column of frames.csv.
+ *
+ * Ownership: everything a RomcvSummary points to is borrowed for the
+ * duration of the call.
+ */
+
+#include "romcv/calib.h"
+#include "romcv/capture.h"
+#include "romcv/protocols.h"
+#include "romcv/vision.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped when a field changes meaning or disappears (not when one is added). */
+#define ROMCV_SUMMARY_FORMAT_VERSION 1
+
+typedef enum RomcvSummaryStatus {
+    ROMCV_SUMMARY_COMPLETE = 0,    /* every frame of the chosen range was analysed */
+    ROMCV_SUMMARY_INTERRUPTED = 1, /* stopped early (Ctrl-C): what finished, "partial": true */
+    ROMCV_SUMMARY_FAILED = 2,      /* the input or a step failed; error says why */
+} RomcvSummaryStatus;
+
+/* "complete", "interrupted", "failed"; NULL for any other value. */
+ROMCV_API const char *romcv_summary_status_name(RomcvSummaryStatus status);
+
+/* The options of the analysis, as given. Numbers that were not given are
+ * NaN (doubles) or 0 (ints) and are written as null. */
+typedef struct RomcvSummaryOptions {
+    const char *view;     /* "auto" or a view name (romcv_view_name()); NULL: "auto" */
+    int mirrored;         /* 1: selfie video, mirrored left-right */
+    double cutoff_hz;     /* the angles' low-pass cut-off */
+    int threads;          /* inference threads */
+    double from_s;        /* start of the analysed range, s */
+    double to_s;          /* its end (inclusive), s; < 0 or NaN: to the end of the input */
+    double fps;           /* image sequences, cameras: the rate given; NaN or <= 0: none */
+    int width, height;    /* cameras: the size asked for; 0: none */
+    const char *protocol; /* --protocol NAME, or NULL */
+    const char *side;     /* --side left|right|both, or NULL */
+    const char *out_dir;  /* where the files went, or NULL */
+} RomcvSummaryOptions;
+
+/* The calibration the angles were computed with. */
+typedef struct RomcvSummaryCalibration {
+    const char *camera_file;   /* camera file used to undistort the landmarks, or NULL */
+    const char *vertical_line; /* "x1,y1,x2,y2" as given, or NULL */
+    float down_x, down_y;      /* gravity "down" in the image used for the angles ((0, 1): the
+                                * image vertical) */
+    double metres_per_px;      /* the scale, or NaN when none was set */
+} RomcvSummaryCalibration;
+
+typedef struct RomcvSummary {
+    /* The command line that ran the analysis (argv as given), for
+     * reproducing it, or NULL (argc 0) for a front end without one. */
+    int argc;
+    const char *const *argv;
+    RomcvModelId landmark_model; /* the detector is always ROMCV_MODEL_DETECTOR */
+    const char *models_dir;      /* where the models were found, or NULL */
+    const char *angle_kernels;   /* romcv_metrics_simd_name(), or NULL when no angles ran */
+    RomcvSummaryOptions options;
+    RomcvSummaryCalibration calibration;
+    /* The input's facts (romcv_capture_info() at the end of the run); NULL
+     * when the input could not be opened. */
+    const RomcvCaptureInfo *input;
+    /* Frames analysed, frames with a person, and the times of the first
+     * and last analysed frame (NaN when none). */
+    size_t frames_analysed, frames_with_person;
+    double first_time_s, last_time_s;
+    const RomcvCheckWarning *recording_warnings; /* n_recording_warnings of them */
+    int n_recording_warnings;
+    const RomcvAngleResults *angles;     /* NULL: no angles (statistics are omitted) */
+    const RomcvProtocolResult *protocol; /* NULL: no protocol was run */
+    const char *const *files;            /* names of the other files written, n_files */
+    size_t n_files;
+    RomcvSummaryStatus status;
+    const char *error; /* FAILED: the one-line reason; NULL otherwise */
+    int reserved[8];
+} RomcvSummary;
+
+/* Fills s with an empty summary: zeros, NULLs, NaN for the unknown numbers
+ * (to_s, fps, metres_per_px, first and last times), down (0, 1), status
+ * COMPLETE and the full landmark model. */
+ROMCV_API void romcv_summary_init(RomcvSummary *s);
+
+/* Writes s as JSON to path, atomically (a temporary file beside path,
+ * renamed into place when complete: readers never see half a summary).
+ * Returns 0, or ROMCV_ERR(EINVAL) (a bad status or model id, a negative
+ * count, a protocol result without its definition), ROMCV_ERR(errno) of the
+ * failed create or write, or ROMCV_ERR(ENOMEM), with diag naming path;
+ * nothing is left under path or beside it on failure. */
+ROMCV_API int romcv_report_write_summary(const char *path, const RomcvSummary *s, RomcvDiag *diag);
+
+#ifdef __cplusplus
+}
+#endif
+
 #endif /* ROMCV_REPORT_H */
