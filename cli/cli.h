@@ -41,6 +41,7 @@ typedef struct RomcvCliCommon {
     const char *models_dir;
     int verbose;
     int quiet;
+    int json_log; /* --json-log: log lines and progress as JSON objects (cli/progress.h) */
 } RomcvCliCommon;
 
 typedef struct RomcvCliContext {
@@ -49,18 +50,20 @@ typedef struct RomcvCliContext {
     RomcvLogger logger;
 } RomcvCliContext;
 
-#define ROMCV_CLI_COMMON_OPTIONS(common)                                                          \
-    {"models",                                                                                    \
-     0,                                                                                           \
-     ROMCV_OPT_STRING,                                                                            \
-     &(common).models_dir,                                                                        \
-     0,                                                                                           \
-     0,                                                                                           \
-     NULL,                                                                                        \
-     "DIR",                                                                                       \
-     "models folder (default: $ROMCV_MODELS, then the install or build location)"},               \
-        {"verbose", 'v', ROMCV_OPT_FLAG, &(common).verbose, 0, 0, NULL, NULL, "more messages"}, { \
-        "quiet", 'q', ROMCV_OPT_FLAG, &(common).quiet, 0, 0, NULL, NULL, "errors only"            \
+#define ROMCV_CLI_COMMON_OPTIONS(common)                                                        \
+    {"models",                                                                                  \
+     0,                                                                                         \
+     ROMCV_OPT_STRING,                                                                          \
+     &(common).models_dir,                                                                      \
+     0,                                                                                         \
+     0,                                                                                         \
+     NULL,                                                                                      \
+     "DIR",                                                                                     \
+     "models folder (default: $ROMCV_MODELS, then the install or build location)"},             \
+        {"verbose", 'v', ROMCV_OPT_FLAG, &(common).verbose, 0, 0, NULL, NULL, "more messages"}, \
+        {"quiet", 'q', ROMCV_OPT_FLAG, &(common).quiet, 0, 0, NULL, NULL, "errors only"}, {     \
+        "json-log", 0, ROMCV_OPT_FLAG, &(common).json_log, 0, 0, NULL, NULL,                    \
+            "log lines and progress on stderr as one JSON object per line (for batch runners)"  \
     }
 
 /* Where frames come from: INPUT and the capture options. */

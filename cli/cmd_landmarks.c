@@ -2,6 +2,7 @@
  * frame as JSON lines in the schema of MediaPipe's reference outputs
  * (../shared/reference, tools/oracle), so the two compare line by line. */
 #include "cli/cli.h"
+#include "cli/progress.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -143,7 +144,7 @@ int romcv_cli_landmarks(RomcvCliContext *ctx, int argc, char **argv) {
     romcv_model_from_name(model, &model_id);
     char models_dir[PATH_MAX];
     if (romcv_cli_models_dir(ctx, models_dir, sizeof models_dir, &diag) < 0) {
-        return romcv_cli_fail("romcv landmarks", &diag);
+        return romcv_cli_fail_diag(ctx, "romcv landmarks", &diag);
     }
     settings.model = model_id;
     settings.models_dir = models_dir;
@@ -156,7 +157,7 @@ int romcv_cli_landmarks(RomcvCliContext *ctx, int argc, char **argv) {
     settings.logger = ctx->logger;
     RomcvTracker *tracker = NULL;
     if (romcv_tracker_create(&tracker, &settings, &diag) < 0) {
-        return romcv_cli_fail("romcv landmarks", &diag);
+        return romcv_cli_fail_diag(ctx, "romcv landmarks", &diag);
     }
 
     char dir[PATH_MAX];
@@ -168,7 +169,7 @@ int romcv_cli_landmarks(RomcvCliContext *ctx, int argc, char **argv) {
     if (romcv_cli_open_input(ctx, &in, &capture, &diag) < 0) {
         romcv_cli_interrupt_stop(&watch);
         romcv_tracker_destroy(&tracker);
-        return romcv_cli_fail("romcv landmarks", &diag);
+        return romcv_cli_fail_diag(ctx, "romcv landmarks", &diag);
     }
     romcv_cli_interrupt_watch(&watch, capture);
     RomcvCliOutput out = {0};
@@ -177,13 +178,16 @@ int romcv_cli_landmarks(RomcvCliContext *ctx, int argc, char **argv) {
         romcv_capture_close(&capture);
         romcv_cli_interrupt_stop(&watch);
         romcv_tracker_destroy(&tracker);
-        return romcv_cli_fail("romcv landmarks", &diag);
+        return romcv_cli_fail_diag(ctx, "romcv landmarks", &diag);
     }
 
     RomcvFrame *frame;
     int receive_rc;
     int64_t frames = 0, found = 0;
     int track_rc = 0;
+    RomcvCliProgress progress;
+    romcv_cli_progress_begin(&progress, ctx,
+                             romcv_cli_expected_frames(romcv_capture_info(capture), &in));
     while ((receive_rc = romcv_capture_receive(capture, &frame)) == 0) {
         RomcvPose pose;
         track_rc = romcv_tracker_process(tracker, frame, &pose);
@@ -195,18 +199,20 @@ int romcv_cli_landmarks(RomcvCliContext *ctx, int argc, char **argv) {
         frames++;
         found += pose.found;
         romcv_frame_unref(&frame);
+        romcv_cli_progress_update(&progress, frames);
     }
+    romcv_cli_progress_end(&progress);
     bool interrupted = receive_rc == ROMCV_E_INTERRUPTED || romcv_cli_interrupted(&watch);
     /* A truncated or damaged input ends normally but with frames lost. */
     bool damaged = receive_rc == ROMCV_E_EOF && romcv_capture_info(capture)->damaged;
     int exit_code = EXIT_SUCCESS;
     if (track_rc < 0) {
-        fprintf(stderr, "romcv landmarks: %s\n", romcv_tracker_errmsg(tracker));
+        romcv_cli_error(ctx, "romcv landmarks", "%s", romcv_tracker_errmsg(tracker));
         exit_code = ROMCV_EXIT_FAILURE;
     } else if (interrupted) {
         exit_code = ROMCV_EXIT_INTERRUPTED;
     } else if (receive_rc != ROMCV_E_EOF || damaged) {
-        fprintf(stderr, "romcv landmarks: %s\n", romcv_capture_errmsg(capture));
+        romcv_cli_error(ctx, "romcv landmarks", "%s", romcv_capture_errmsg(capture));
         exit_code = ROMCV_EXIT_FAILURE;
     }
     romcv_cli_interrupt_watch(&watch, NULL);
@@ -215,11 +221,12 @@ int romcv_cli_landmarks(RomcvCliContext *ctx, int argc, char **argv) {
     romcv_tracker_destroy(&tracker);
     /* What finished is kept, even after an interrupt or a decoding error. */
     if (romcv_cli_output_commit(&out, &diag) < 0) {
-        return romcv_cli_fail("romcv landmarks", &diag);
+        return romcv_cli_fail_diag(ctx, "romcv landmarks", &diag);
     }
     if (!ctx->common.quiet) {
-        fprintf(stderr, "romcv landmarks: %lld frames, a person in %lld%s -> %s\n",
-                (long long)frames, (long long)found, interrupted ? " (interrupted)" : "", out.path);
+        romcv_cli_message(ctx, ROMCV_LOG_INFO, "romcv landmarks",
+                          "%lld frames, a person in %lld%s -> %s", (long long)frames,
+                          (long long)found, interrupted ? " (interrupted)" : "", out.path);
     }
     return exit_code;
 }

@@ -1,19 +1,24 @@
 /* cli/common.c: option plumbing, logging, models and input shared by the commands. */
 #include "cli/cli.h"
+#include "cli/progress.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void log_to_stderr(void *cookie, RomcvLogLevel level, const char *module,
                           const char *message) {
     (void)cookie;
-    /* One fprintf per line keeps lines from two threads from interleaving. */
-    fprintf(stderr, "romcv: %s: %s%s\n", module, level == ROMCV_LOG_WARNING ? "warning: " : "",
-            message);
+    /* On a terminal, "\r\033[K" first erases a progress line that may be
+     * showing (cli/progress.h), so the message does not run on from it; the
+     * next progress update redraws below. One fprintf per line keeps lines
+     * from two threads from interleaving. */
+    fprintf(stderr, "%sromcv: %s: %s%s\n", isatty(STDERR_FILENO) ? "\r\033[K" : "", module,
+            level == ROMCV_LOG_WARNING ? "warning: " : "", message);
 }
 
 void romcv_cli_setup_logger(RomcvCliContext *ctx) {
-    ctx->logger.callback = log_to_stderr;
+    ctx->logger.callback = ctx->common.json_log ? romcv_cli_log_json : log_to_stderr;
     ctx->logger.cookie = NULL;
     ctx->logger.max_level = ctx->common.quiet     ? ROMCV_LOG_ERROR
                             : ctx->common.verbose ? ROMCV_LOG_VERBOSE
