@@ -345,3 +345,118 @@ extern "C" int romcv__cv_line_segments(const RomcvFrame *frame, double min_lengt
         return external_error(diag, "line_segments", e);
     }
 }
+
+// ------------------------------------------------------------------ drawing
+
+namespace {
+
+// Sub-pixel bits for OpenCV's drawing functions: 4 bits is 1/16 px, enough
+// that a joint's arc does not jump by a pixel as the landmarks move.
+constexpr int draw_shift = 4;
+constexpr float draw_one = 1 << draw_shift;
+constexpr float draw_limit = 1e5f;
+
+bool coordinate_ok(float v) {
+    return std::isfinite(v) && std::fabs(v) <= draw_limit;
+}
+
+cv::Point fixed(float x, float y) {
+    return cv::Point((int)std::lround(x * draw_one), (int)std::lround(y * draw_one));
+}
+
+int line_width(float thickness) {
+    return std::max(1, (int)std::lround(thickness));
+}
+
+bool shape_ok(const RomcvCvShape &s) {
+    switch (s.kind) {
+    case ROMCV_CV_LINE:
+    case ROMCV_CV_BOX:
+        return coordinate_ok(s.x0) && coordinate_ok(s.y0) && coordinate_ok(s.x1) &&
+               coordinate_ok(s.y1);
+    case ROMCV_CV_CIRCLE:
+    case ROMCV_CV_ARC:
+        return coordinate_ok(s.x0) && coordinate_ok(s.y0) && coordinate_ok(s.r) && s.r >= 0 &&
+               std::isfinite(s.start_deg) && std::isfinite(s.end_deg);
+    case ROMCV_CV_TEXT:
+        return coordinate_ok(s.x0) && coordinate_ok(s.y0) && s.text && s.text_scale > 0 &&
+               std::isfinite(s.text_scale);
+    }
+    return false;
+}
+
+void draw_one_shape(cv::Mat &image, const RomcvCvShape &s) {
+    cv::Scalar color(s.rgb[0], s.rgb[1], s.rgb[2]); // the frame is RGB: channel 0 is red
+    switch (s.kind) {
+    case ROMCV_CV_LINE:
+        cv::line(image, fixed(s.x0, s.y0), fixed(s.x1, s.y1), color, line_width(s.thickness),
+                 cv::LINE_AA, draw_shift);
+        break;
+    case ROMCV_CV_CIRCLE:
+        cv::circle(image, fixed(s.x0, s.y0), (int)std::lround(s.r * draw_one), color,
+                   s.thickness <= 0 ? cv::FILLED : line_width(s.thickness), cv::LINE_AA,
+                   draw_shift);
+        break;
+    case ROMCV_CV_ARC: {
+        // OpenCV wants start <= end within [0, 360] shifted as a pair; an arc
+        // through 0 deg (350 to 370) stays one arc this way.
+        double lo = std::min(s.start_deg, s.end_deg), hi = std::max(s.start_deg, s.end_deg);
+        double turns = std::floor(lo / 360.0);
+        lo -= turns * 360.0;
+        hi -= turns * 360.0;
+        int r = (int)std::lround(s.r * draw_one);
+        cv::ellipse(image, fixed(s.x0, s.y0), cv::Size(r, r), 0.0, lo, hi, color,
+                    line_width(s.thickness), cv::LINE_AA, draw_shift);
+        break;
+    }
+    case ROMCV_CV_TEXT:
+        cv::putText(image, s.text, cv::Point((int)std::lround(s.x0), (int)std::lround(s.y0)),
+                    cv::FONT_HERSHEY_SIMPLEX, s.text_scale, color, line_width(s.thickness),
+                    cv::LINE_AA);
+        break;
+    case ROMCV_CV_BOX:
+        cv::rectangle(image, fixed(s.x0, s.y0), fixed(s.x1, s.y1), color,
+                      s.thickness <= 0 ? cv::FILLED : line_width(s.thickness), cv::LINE_AA,
+                      draw_shift);
+        break;
+    }
+}
+
+} // namespace
+
+extern "C" int romcv__cv_draw(RomcvFrame *frame, const RomcvCvShape *shapes, size_t count,
+                              RomcvDiag *diag) {
+    if (!frame_ok(frame) || frame->format != ROMCV_PIX_RGB24 || (count && !shapes)) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "draw: not an RGB24 frame");
+    }
+    try {
+        cv::Mat image = wrap(frame);
+        for (size_t i = 0; i < count; i++) {
+            if (shape_ok(shapes[i])) {
+                draw_one_shape(image, shapes[i]);
+            }
+        }
+        return 0;
+    } catch (const std::exception &e) {
+        return external_error(diag, "draw", e);
+    }
+}
+
+extern "C" int romcv__cv_text_size(const char *text, float scale, float thickness, int *width,
+                                   int *height, int *baseline) {
+    *width = *height = *baseline = 0;
+    if (!text || !(scale > 0) || !std::isfinite(scale)) {
+        return ROMCV_ERR(EINVAL);
+    }
+    try {
+        int below = 0;
+        cv::Size size =
+            cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, scale, line_width(thickness), &below);
+        *width = size.width;
+        *height = size.height;
+        *baseline = below;
+        return 0;
+    } catch (const std::exception &) {
+        return ROMCV_E_EXTERNAL;
+    }
+}

@@ -88,6 +88,47 @@ int romcv__cv_laplacian_variance(const RomcvFrame *frame, double *variance, Romc
 int romcv__cv_line_segments(const RomcvFrame *frame, double min_length_px, float *segments, int max,
                             int *count, RomcvDiag *diag);
 
+/* ---------------------------------------------------------------- drawing */
+/*
+ * Anti-aliased drawing for the result overlay (report/overlay.c). A frame's
+ * shapes go over in one call, so the overlay costs one C++ boundary per
+ * frame, not one per line. Coordinates are pixels (x right, y down) with
+ * sub-pixel precision (1/16 px); shapes reaching outside the frame are
+ * clipped, and one with a non-finite or absurd (beyond +-1e5 px) coordinate
+ * is skipped, so bad landmarks never reach OpenCV's integer arithmetic.
+ */
+
+typedef enum RomcvCvShapeKind {
+    ROMCV_CV_LINE = 0,   /* (x0, y0) to (x1, y1), round caps */
+    ROMCV_CV_CIRCLE = 1, /* centre (x0, y0), radius r; filled when thickness <= 0 */
+    ROMCV_CV_ARC = 2,    /* centre (x0, y0), radius r, from start_deg to end_deg: angles
+                          * from the +x axis towards +y (clockwise on screen), the arc
+                          * runs through the angles between the two whatever their order */
+    ROMCV_CV_TEXT = 3,   /* text (ASCII) whose baseline starts at (x0, y0) */
+    ROMCV_CV_BOX = 4,    /* rectangle with corners (x0, y0) and (x1, y1); filled when
+                          * thickness <= 0 */
+} RomcvCvShapeKind;
+
+typedef struct RomcvCvShape {
+    RomcvCvShapeKind kind;
+    float x0, y0, x1, y1;
+    float r;
+    float start_deg, end_deg;
+    float thickness;  /* px */
+    float text_scale; /* TEXT: OpenCV's Hershey simplex scale (1.0: capitals ~22 px) */
+    uint8_t rgb[3];
+    const char *text; /* TEXT: borrowed for the call */
+} RomcvCvShape;
+
+/* Draws count shapes onto an RGB24 frame, in order. Returns 0, or
+ * ROMCV_ERR(EINVAL) / ROMCV_E_EXTERNAL with diag. */
+int romcv__cv_draw(RomcvFrame *frame, const RomcvCvShape *shapes, size_t count, RomcvDiag *diag);
+
+/* The size text would have as a TEXT shape: width and height above the
+ * baseline, and the depth below it (px). Returns 0 or ROMCV_E_EXTERNAL. */
+int romcv__cv_text_size(const char *text, float scale, float thickness, int *width, int *height,
+                        int *baseline);
+
 #ifdef __cplusplus
 }
 #endif
