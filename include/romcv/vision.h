@@ -173,6 +173,95 @@ ROMCV_API void romcv_tracker_reset(RomcvTracker *tracker);
 /* NULL-safe; sets *tracker to NULL. */
 ROMCV_API void romcv_tracker_destroy(RomcvTracker **tracker);
 
+/* ------------------------------------------------ side-view silhouette */
+/*
+ * The posterior contour of a side-view body silhouette (issue 5): the back
+ * edge of the person mask, from shoulder level to below the buttocks, which
+ * metrics turns into the markerless lumbar lordosis and pelvic tilt
+ * estimates (RomcvContourSeries in romcv/metrics.h, docs/angles.md). Pure
+ * computation on arrays (vision/silhouette.c); no state, no allocation.
+ *
+ * Method, per scan line perpendicular to gravity, one line per pixel along
+ * "down" from the shoulder's level to below_hip trunk heights under the hip
+ * (H, the trunk height, is the shoulder's height above the hip along "up"):
+ * the mask is sampled along the line (bilinear, 1 px apart, pixel (i, j)
+ * centred at (i + 0.5, j + 0.5) as MediaPipe's masks and landmarks are); the
+ * body run is the run of samples >= threshold that contains the trunk axis
+ * (the hip-shoulder line, continued straight down below the hip), or else
+ * the nearest run within max_offset * H of it; the edge is where that run
+ * ends on the posterior side, placed between the two samples by linear
+ * interpolation of the threshold crossing (sub-pixel). A line gives no point
+ * when no run is near the axis, when the run reaches the frame's edge (the
+ * body leaves the frame: its edge is not seen), or when the edge lies within
+ * arm_radius * H of an arm segment (see below).
+ *
+ * Arms. In a side view an arm hanging beside the trunk overlaps it; its own
+ * back edge is then inside the trunk's and does no harm. An arm held behind
+ * the back either stands apart (a separate run, which the trunk-axis rule
+ * ignores) or touches the back, when one run holds both and its posterior
+ * end is the arm's edge. A single mask cannot show where the back runs under
+ * the arm, so such lines are given up rather than guessed: any edge point
+ * closer than arm_radius * H (default 0.12 H, about an upper arm's
+ * half-width plus the landmarks' error) to the shoulder-elbow, elbow-wrist or
+ * wrist-index segment of either arm is dropped. Without arm landmarks (NaN)
+ * that check is off, and an arm touching the back bends the contour.
+ */
+
+#define ROMCV_SILHOUETTE_ARM_POINTS 4 /* shoulder, elbow, wrist, index finger */
+
+typedef struct RomcvSilhouetteSettings {
+    float threshold;              /* mask level of the body's edge, 0 < t < 1 (default 0.5) */
+    float down_x, down_y;         /* gravity "down" in the image, any length (default 0, 1) */
+    int posterior;                /* which way the person's back faces: +1 towards "right", the
+                                   * image direction down turned 90 deg counter-clockwise on
+                                   * screen ((0, 1) -> (1, 0)); -1 the opposite. Required (0 is
+                                   * invalid): a person facing image right has posterior -1. */
+    float shoulder_x, shoulder_y; /* near-side shoulder landmark, px (required) */
+    float hip_x, hip_y;           /* near-side hip landmark, px (required) */
+    /* Both arms, [0] left and [1] right (the order does not matter):
+     * shoulder, elbow, wrist, index finger, px; NaN where unknown (default). */
+    float arm_x[2][ROMCV_SILHOUETTE_ARM_POINTS];
+    float arm_y[2][ROMCV_SILHOUETTE_ARM_POINTS];
+    float arm_radius;   /* in trunk heights (default 0.12); 0: no arm check */
+    float below_hip;    /* how far below the hip the contour goes, in trunk heights
+                         * (default 0.35: past the gluteal fold) */
+    float max_offset;   /* the body run must lie within this many trunk heights of the
+                         * trunk axis (default 0.3) */
+    float min_trunk_px; /* trunk heights below this give no contour (default 8 px) */
+    int reserved[8];
+} RomcvSilhouetteSettings;
+
+/* Fills settings with the defaults above; posterior 0, the landmarks NaN. */
+ROMCV_API void romcv_silhouette_default_settings(RomcvSilhouetteSettings *settings);
+
+/* What happened on the scan lines of one call (for diagnostics and tests). */
+typedef struct RomcvSilhouetteStats {
+    int lines;      /* scan lines tried */
+    int points;     /* points written (= *count) */
+    int no_body;    /* lines without a body run near the trunk axis */
+    int frame_edge; /* lines whose body run reached the frame's edge on the back side */
+    int arm;        /* lines whose edge an arm could form (given up) */
+    float step_px;  /* spacing of the scan lines along down: 1, or more when max_points
+                     * would not hold one line per pixel */
+    float trunk_px; /* the trunk height H used, px (0 when none) */
+} RomcvSilhouetteStats;
+
+/* The posterior contour of one frame. mask: width x height floats, 0..1, row
+ * after row (romcv_tracker_segmentation()), borrowed for the call. Writes up
+ * to max_points points (x[k], y[k], px, ordered from the top down along
+ * gravity) into the caller's arrays and their number to *count; when one
+ * line per pixel would exceed max_points the lines are spread evenly over the
+ * same range instead, so memory stays bounded by the caller. *count is 0 (and
+ * the return 0) when the frame gives no contour: the shoulder or hip is not a
+ * number, the trunk is shorter than min_trunk_px along gravity, or it leans
+ * more than 60 deg from the vertical (scan lines across gravity no longer
+ * cross the back). stats may be NULL. Returns 0, or ROMCV_ERR(EINVAL) for a
+ * NULL array, a size below 1, max_points below 2, or a setting out of range. */
+ROMCV_API int romcv_silhouette_posterior_contour(const float *mask, int width, int height,
+                                                 const RomcvSilhouetteSettings *settings, float *x,
+                                                 float *y, int max_points, int *count,
+                                                 RomcvSilhouetteStats *stats);
+
 #ifdef __cplusplus
 }
 #endif
