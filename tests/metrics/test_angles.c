@@ -496,7 +496,9 @@ END_TEST
 
 START_TEST(silhouette_estimates) {
     /* A posterior contour with known tangent slopes: forward per unit down
-     * slope_w around the waist, slope_s around the sacrum. */
+     * slope_w around the waist, slope_s around the sacrum, and the buttocks'
+     * apex (the rearmost point, which metrics counts its levels from) 0.05
+     * trunk heights below the hip, where the contour turns forward. */
     Seq s;
     seq_init(&s, 2);
     static float cx[2][200], cy[2][200];
@@ -511,7 +513,7 @@ START_TEST(silhouette_estimates) {
             double level = (500.0 - y) / 260.0;
             cx[i][m] = (float)x;
             cy[i][m] = (float)y;
-            x += 2.0 * (level > 0.3 ? slope_w[i] : slope_s[i]);
+            x += 2.0 * (level > 0.3 ? slope_w[i] : level > -0.05 ? slope_s[i] : -slope_s[i]);
         }
         counts[i] = m;
     }
