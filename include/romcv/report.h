@@ -27,6 +27,7 @@
 
 #include "romcv/core.h"
 #include "romcv/metrics.h"
+#include "romcv/protocols.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -147,6 +148,128 @@ ROMCV_API const char *romcv_report_landmark_name(int k);
  * NULL) gets +1 or -1, the factor from romcv's sign to OpenSim's. The table
  * and the sources of every sign are in docs/file-formats.md. */
 ROMCV_API const char *romcv_report_opensim_name(const char *romcv_name, int *sign);
+
+/* ============================================================ HTML report
+ *
+ * One self-contained HTML file a clinician can read on a phone, print and
+ * sign (issue 8): the patient and session header, the protocol's results
+ * table (left / right, end range, every repetition, normal ranges and
+ * asymmetry with their sources), a plot of every angle channel and protocol
+ * signal against time (normal bands, repetitions, flags), each compensation
+ * flag with a still of its evidence frame, recording and protocol warnings,
+ * and the method notes with sources. Everything is inline: CSS, SVG plots,
+ * JPEG stills as data: URIs; no script, no font, nothing from the network
+ * (a Content-Security-Policy says so to the browser).
+ *
+ * Generation is pure: romcv_report_html_render() turns the struct into a
+ * buffer; romcv_report_html_write() renders and writes it atomically (the
+ * temporary-name-then-rename rule above). Gathering the stills (re-reading
+ * the input) is the caller's job; romcv_report_still_encode() makes one.
+ *
+ * Wording: a value outside a normal range is marked "outside the normal
+ * range", never named as a finding or diagnosis.
+ *
+ * Memory: the HTML's size is bounded whatever the recording's length: each
+ * plot keeps at most about two points per horizontal pixel (the minimum and
+ * maximum of each pixel column, so no peak is lost), and at most
+ * ROMCV_REPORT_HTML_MAX_STILLS stills are embedded.
+ *
+ * Ownership: everything in RomcvReportHtml is borrowed for the duration of
+ * the call; the rendered buffer belongs to the caller (free()). */
+
+#define ROMCV_REPORT_HTML_MAX_STILLS 24
+
+/* A JPEG still of one analysed frame (from romcv_report_still_encode()). */
+typedef struct RomcvReportStill {
+    size_t frame;        /* index into the analysed series (RomcvAngleResults) */
+    const uint8_t *jpeg; /* JPEG bytes */
+    size_t jpeg_size;
+    int width, height; /* px of the JPEG */
+} RomcvReportStill;
+
+/* A protocol signal that is not an angle channel (a derived signal of
+ * romcv/protocols.h), computed by the caller over the same frames. */
+typedef struct RomcvReportSignal {
+    int signal;          /* RomcvSignal id, >= ROMCV_ANGLE_COUNT */
+    const char *name;    /* "pelvic_drop_left" (romcv_signal_name()) */
+    const char *unit;    /* "deg", "leg" (romcv_signal_unit()) */
+    const char *meaning; /* one line for the method notes, or NULL */
+    const float *values; /* n values (RomcvAngleResults.n), NaN: none */
+    /* What the protocol's relative measures and flags subtract from values
+     * (0 when values are already changes from baseline); NaN: unknown, and
+     * then no normal band is drawn for a relative measure. */
+    float baseline;
+} RomcvReportSignal;
+
+/* One warning or note: text, and advice or a source (either may be NULL). */
+typedef struct RomcvReportNote {
+    const char *text;
+    const char *detail;
+} RomcvReportNote;
+
+typedef struct RomcvReportHtml {
+    /* The header; NULL or "" shows "not given". Every text is escaped. */
+    const char *patient;
+    const char *session;
+    const char *date;          /* when the recording was analysed, as the caller formats it */
+    const char *input;         /* the recording's path or name */
+    const char *input_details; /* "1280x720 h264, 30 fps, 19.0 s" */
+    const char *model;         /* "BlazePose full (pose_landmark_full.tflite)" */
+    const char *software;      /* "romcv 0.1.0 (a1b2c3d)" */
+    /* NULL or "complete"; anything else ("interrupted", "failed") puts a
+     * banner with status_detail above the results. */
+    const char *status;
+    const char *status_detail;
+
+    /* The measurements. angles NULL: no frame had a person (the report says
+     * so). landmarks (optional, same frames, pixels of a frame_width x
+     * frame_height image) draws the measured segments over each still. */
+    const RomcvAngleResults *angles;
+    const RomcvLandmarkSeries *landmarks;
+    int frame_width, frame_height;
+    /* The frame number shown for series frame i (the CSV "frame" column),
+     * or NULL to show i. */
+    const int64_t *frame_index;
+    const RomcvProtocolResult *protocol; /* NULL without a protocol */
+    const RomcvReportSignal *signals;    /* the protocol's derived signals */
+    size_t n_signals;
+    /* Stills, looked up by frame; a flag whose evidence frame has none says
+     * "still not available". At most ROMCV_REPORT_HTML_MAX_STILLS are used. */
+    const RomcvReportStill *stills;
+    size_t n_stills;
+    const RomcvReportNote *recording_warnings; /* calib's checks: message, advice */
+    size_t n_recording_warnings;
+    const RomcvReportNote *notes; /* more method notes (filtering, calibration): text, source */
+    size_t n_notes;
+    /* An angle channel is plotted when it has at least this many valid
+     * frames; 0 (default): a quarter of the frames and at least 10. Signals
+     * the protocol uses are plotted from 2 valid frames. */
+    size_t min_valid_frames;
+    int reserved[8];
+} RomcvReportHtml;
+
+/* Zeroes r (every field optional). */
+ROMCV_API void romcv_report_html_default(RomcvReportHtml *r);
+
+/* Renders the report into a new NUL-terminated buffer: *html (free() it)
+ * and *size (without the NUL). Returns 0, or ROMCV_ERR(EINVAL) (NULL
+ * arguments, a still or signal array that does not match angles->n) or
+ * ROMCV_ERR(ENOMEM) with diag saying which; *html stays NULL on failure. */
+ROMCV_API int romcv_report_html_render(const RomcvReportHtml *r, char **html, size_t *size,
+                                       RomcvDiag *diag);
+
+/* Renders r and writes it to path under a temporary name, renamed into
+ * place when complete. Returns 0 or a negative code with diag naming path. */
+ROMCV_API int romcv_report_html_write(const char *path, const RomcvReportHtml *r, RomcvDiag *diag);
+
+/* Encodes an RGB24 frame as a baseline JPEG (FFmpeg's MJPEG encoder, full
+ * range 4:2:0), scaled down to at most max_width px wide (aspect kept; 0:
+ * 480) and never scaled up. quality 1 (best) .. 31 (smallest), 0: 4 (the
+ * MJPEG quantiser scale). On success *jpeg (free() it), *size, *width and
+ * *height describe the image; on failure *jpeg is NULL and diag says why. */
+ROMCV_API int romcv_report_still_encode(const RomcvFrame *frame, int max_width, int quality,
+                                        uint8_t **jpeg, size_t *size, int *width, int *height,
+                                        RomcvDiag *diag);
 
 #ifdef __cplusplus
 }
