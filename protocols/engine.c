@@ -7,6 +7,7 @@
 #include "protocols/internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,6 +236,40 @@ static void mark_partial(Work *w) {
             }
         }
     }
+}
+
+/* Exclusive protocols: of two overlapping repetitions of different
+ * segmenters, the one that rose less far above its enter threshold goes. */
+static void drop_carried_along(Work *w) {
+    RomcvProtocolResult *r = w->result;
+    if (!w->def->exclusive || r->n_repetitions < 2) {
+        return;
+    }
+    uint8_t *drop = calloc(r->n_repetitions, 1);
+    if (!drop) {
+        w->failed = 1;
+        return;
+    }
+    for (size_t a = 0; a < r->n_repetitions; a++) {
+        for (size_t b = a + 1; b < r->n_repetitions; b++) {
+            const RomcvRepetition *ra = &r->repetition[a], *rb = &r->repetition[b];
+            if (ra->segmenter == rb->segmenter || ra->end_frame < rb->start_frame ||
+                rb->end_frame < ra->start_frame) {
+                continue;
+            }
+            float sa = ra->peak / w->def->segmenter[ra->segmenter].enter;
+            float sb = rb->peak / w->def->segmenter[rb->segmenter].enter;
+            drop[sa < sb ? a : b] = 1;
+        }
+    }
+    size_t kept = 0;
+    for (size_t k = 0; k < r->n_repetitions; k++) {
+        if (!drop[k]) {
+            r->repetition[kept++] = r->repetition[k];
+        }
+    }
+    r->n_repetitions = kept;
+    free(drop);
 }
 
 static int compare_repetitions(const void *pa, const void *pb) {
@@ -595,6 +630,7 @@ int romcv_protocol_analyze(const RomcvProtocolDef *def, const RomcvProtocolSetti
     if (r->n_repetitions > 1) {
         qsort(r->repetition, r->n_repetitions, sizeof *r->repetition, compare_repetitions);
     }
+    drop_carried_along(&w);
     mark_partial(&w);
     take_measures(&w);
     apply_flags(&w);

@@ -122,6 +122,7 @@ static const RomcvProtocolDef protocols[] = {
             "holding each end range about 2 s.",
         .views = VIEW(FRONT),
         .recommended_model = "full",
+        .exclusive = 1,
         .n_segmenters = 4,
         .segmenter = {ROTATION_SEGMENTERS},
         .n_measures = 4,
@@ -161,6 +162,7 @@ static const RomcvProtocolDef protocols[] = {
             "this view (docs/validation.md).",
         .views = VIEW(BACK),
         .recommended_model = "full",
+        .exclusive = 1,
         .n_segmenters = 4,
         .segmenter = {ROTATION_SEGMENTERS},
         .n_measures = 4,
@@ -237,6 +239,7 @@ static const RomcvProtocolDef protocols[] = {
             "ASIS or PSIS make the pelvic drop reliable.",
         .views = FRONT_VIEWS,
         .recommended_model = "full",
+        .exclusive = 1,
         .n_segmenters = 2,
         .segmenter =
             {
@@ -400,6 +403,7 @@ static const RomcvProtocolDef protocols[] = {
             "and lower; then the other leg (film it from its own side, or pass --view).",
         .views = SIDE_VIEWS,
         .recommended_model = "full",
+        .exclusive = 1,
         .n_segmenters = 2,
         .segmenter =
             {

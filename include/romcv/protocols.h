@@ -192,6 +192,12 @@ typedef struct RomcvProtocolDef {
     const char *instructions;      /* how to record it, for `romcv protocols` */
     unsigned views;                /* bit (1 << RomcvView) for each view it accepts */
     const char *recommended_model; /* "full" or "heavy" */
+    /* 1: the segmenters are movements done one at a time (one leg, one
+     * direction). When repetitions of two segmenters overlap in time, the
+     * smaller one (peak relative to its enter threshold) is the other limb
+     * carried along, e.g. a shank tilting with a lifting pelvis, and is
+     * dropped. */
+    int exclusive;
     int n_segmenters, n_measures, n_flags;
     RomcvSegmenterDef segmenter[ROMCV_PROTOCOL_MAX_SEGMENTERS];
     RomcvMeasureDef measure[ROMCV_PROTOCOL_MAX_MEASURES];
