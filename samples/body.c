@@ -560,15 +560,38 @@ void romcv__body_primitives(const PhantomSkeleton *sk, const PhantomPose *pose, 
             v3(0.032 * h * g, 0.46 * d->shank, 0.034 * h * g), PH_MAT_SKIN); /* calf */
         ell(list, sh, v3(0, -0.74 * d->shank, -0.002 * h),
             v3(0.021 * h * g, 0.3 * d->shank, 0.022 * h * g), PH_MAT_SKIN);
-        /* Shoe (upper and a white sole), in the foot frame. */
+        /* The ankle: the leg keeps its girth down to the malleoli (about 6 cm
+         * across above them, 7 cm across them) instead of tapering into the
+         * shoe; the lateral malleolus sits lower and further back than the
+         * medial one. The joint centre is midway between them. */
+        double lat = side == PH_LEFT ? 1.0 : -1.0;
+        ell(list, sh, v3(0, -d->shank + 0.022 * h, -0.004 * h),
+            v3(0.0175 * h * g, 0.045 * h, 0.02 * h * g), PH_MAT_SKIN);
+        ell(list, sh, v3(lat * 0.011 * h, -d->shank - 0.002 * h, -0.005 * h),
+            v3(0.009 * h, 0.011 * h, 0.009 * h), PH_MAT_SKIN);
+        ell(list, sh, v3(-lat * 0.01 * h, -d->shank + 0.004 * h, 0.001 * h),
+            v3(0.009 * h, 0.011 * h, 0.009 * h), PH_MAT_SKIN);
+        /* Shoe: a low-cut trainer, in the foot frame: a sole, a vamp rising
+         * from the toe (4.5 cm) to the instep (7 cm), a heel counter about
+         * 5 cm high and a tongue in front of the ankle. Trainers are cut
+         * below the malleoli, so the collar passes under them and the ankle
+         * shows above the shoe (a boot-high upper made BlazePose put the
+         * ankle at its top, 4 cm high: docs/validation.md). */
         const PhFrame *ft = &sk->foot[side];
         double ah = d->ankle_height;
-        p = ell(list, ft, v3(0, -ah + 0.034 * h, 0.044 * h), v3(0.032 * h, 0.034 * h, 0.086 * h),
-                PH_MAT_SHOE);
-        p->group = PH_GROUP_SHOE;
-        p = ell(list, ft, v3(0, -ah + 0.009 * h, 0.044 * h), v3(0.034 * h, 0.009 * h, 0.092 * h),
-                PH_MAT_SOLE);
-        p->group = PH_GROUP_SHOE;
+        static const double shoe[4][6] = {
+            /* centre y (above the sole's bottom), z; semi-axes x, y, z; material */
+            {0.02, 0.05, 0.031, 0.02, 0.075, PH_MAT_SHOE},    /* vamp */
+            {0.017, -0.01, 0.029, 0.017, 0.032, PH_MAT_SHOE}, /* heel counter */
+            {0.027, 0.028, 0.02, 0.014, 0.024, PH_MAT_SHOE},  /* tongue */
+            {0.009, 0.042, 0.034, 0.009, 0.085, PH_MAT_SOLE}, /* sole */
+        };
+        for (int k = 0; k < 4; k++) {
+            const double *e = shoe[k];
+            p = ell(list, ft, v3(0, -ah + e[0] * h, e[1] * h), v3(e[2] * h, e[3] * h, e[4] * h),
+                    (int)e[5]);
+            p->group = PH_GROUP_SHOE;
+        }
         /* Arm: a short sleeve over the upper part, skin below. */
         const PhFrame *ua = &sk->upper_arm[side];
         double s = side == PH_LEFT ? 1.0 : -1.0;
