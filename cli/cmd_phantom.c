@@ -10,17 +10,17 @@
 
 #define PROTOCOL_CHOICES                                                               \
     "seated-hip-rotation|prone-hip-rotation|standing-posture|single-leg-stance|squat|" \
-    "forward-bend"
+    "forward-bend|leg-raise|sit-to-stand"
 
 /* Options not given keep the protocol's defaults: doubles start as NaN,
  * ints as INT_MIN, strings as NULL. */
 typedef struct PhantomArgs {
     const char *protocol, *out, *truth, *markers, *lift_side, *lifted_side;
-    int no_truth, width, height, fps, seed;
+    int no_truth, width, height, fps, seed, repetitions, arms_at_sides;
     double duration, body_height, build, sway;
     double cam_distance, cam_height, cam_azimuth, cam_pitch, cam_roll, fov, k1, k2;
     double ir, er, lift, tilt, lordosis, drop, lean, bend, lumbar_fraction, squat_knee,
-        posterior_tilt;
+        posterior_tilt, hold, move, leg_raise, pelvic_rotation, weight_shift;
 } PhantomArgs;
 
 static void set_d(double *dst, double v) {
@@ -56,7 +56,7 @@ static int on_progress(void *cookie, int64_t done, int64_t total) {
 
 int romcv_cli_phantom(RomcvCliContext *ctx, int argc, char **argv) {
     PhantomArgs a = {.protocol = "seated-hip-rotation"};
-    int *ints[] = {&a.width, &a.height, &a.fps, &a.seed};
+    int *ints[] = {&a.width, &a.height, &a.fps, &a.seed, &a.repetitions};
     for (size_t i = 0; i < ROMCV_COUNT_OF(ints); i++) {
         *ints[i] = INT_MIN;
     }
@@ -82,7 +82,12 @@ int romcv_cli_phantom(RomcvCliContext *ctx, int argc, char **argv) {
                       &a.bend,
                       &a.lumbar_fraction,
                       &a.squat_knee,
-                      &a.posterior_tilt};
+                      &a.posterior_tilt,
+                      &a.hold,
+                      &a.move,
+                      &a.leg_raise,
+                      &a.pelvic_rotation,
+                      &a.weight_shift};
     for (size_t i = 0; i < ROMCV_COUNT_OF(dbls); i++) {
         *dbls[i] = NAN;
     }
@@ -129,7 +134,12 @@ int romcv_cli_phantom(RomcvCliContext *ctx, int argc, char **argv) {
         {"pelvic-lift", 0, ROMCV_OPT_DOUBLE, &a.lift, 0, 30, NULL, "DEG",
          "seated/prone: plant a pelvic lift of this size during --lift-side's rotations"},
         {"lift-side", 0, ROMCV_OPT_CHOICE, &a.lift_side, 0, 0, "left|right", "SIDE",
-         "seated/prone: the side whose rotations lift the pelvis (default right)"},
+         "seated/prone: the side whose rotations lift the pelvis; leg raise: the raise that "
+         "carries the planted compensation (default right)"},
+        {"hold", 0, ROMCV_OPT_DOUBLE, &a.hold, 0, 60, NULL, "SECONDS",
+         "rotation tests, leg raise, sit-to-stand: each hold (default 1)"},
+        {"move", 0, ROMCV_OPT_DOUBLE, &a.move, 0.1, 30, NULL, "SECONDS",
+         "rotation tests, leg raise, sit-to-stand: each movement (default 1.5; leg raise 2)"},
         {"tilt", 0, ROMCV_OPT_DOUBLE, &a.tilt, -30, 45, NULL, "DEG",
          "standing pelvic tilt, ASIS-PSIS, anterior + (default 12)"},
         {"lordosis", 0, ROMCV_OPT_DOUBLE, &a.lordosis, -20, 90, NULL, "DEG",
@@ -139,7 +149,8 @@ int romcv_cli_phantom(RomcvCliContext *ctx, int argc, char **argv) {
         {"lifted-side", 0, ROMCV_OPT_CHOICE, &a.lifted_side, 0, 0, "left|right", "SIDE",
          "single-leg stance: the lifted leg (default right)"},
         {"trunk-lean", 0, ROMCV_OPT_DOUBLE, &a.lean, -30, 30, NULL, "DEG",
-         "single-leg stance: lean toward the stance side; squat: extra forward lean"},
+         "single-leg stance: lean toward the stance side; squat, sit-to-stand: extra forward "
+         "lean"},
         {"bend", 0, ROMCV_OPT_DOUBLE, &a.bend, 0, 120, NULL, "DEG",
          "forward bend: total trunk flexion (default 80)"},
         {"lumbar-fraction", 0, ROMCV_OPT_DOUBLE, &a.lumbar_fraction, 0, 1, NULL, "F",
@@ -147,7 +158,18 @@ int romcv_cli_phantom(RomcvCliContext *ctx, int argc, char **argv) {
         {"squat-knee", 0, ROMCV_OPT_DOUBLE, &a.squat_knee, 0, 150, NULL, "DEG",
          "squat: deepest knee flexion (default 110)"},
         {"posterior-tilt", 0, ROMCV_OPT_DOUBLE, &a.posterior_tilt, 0, 40, NULL, "DEG",
-         "squat: plant a posterior pelvic tilt at the bottom"},
+         "squat: plant a posterior pelvic tilt at the bottom; leg raise: during the raise"},
+        {"leg-raise", 0, ROMCV_OPT_DOUBLE, &a.leg_raise, 0, 120, NULL, "DEG",
+         "leg raise: peak hip flexion of the raised leg (default 70)"},
+        {"pelvic-rotation", 0, ROMCV_OPT_DOUBLE, &a.pelvic_rotation, -30, 30, NULL, "DEG",
+         "leg raise: plant a pelvic roll, + toward the raised leg (the other hip lifts)"},
+        {"arms-at-sides", 0, ROMCV_OPT_FLAG, &a.arms_at_sides, 0, 0, NULL, NULL,
+         "leg raise: arms along the sides (default: folded on the chest)"},
+        {"repetitions", 0, ROMCV_OPT_INT, &a.repetitions, 1, 20, NULL, "N",
+         "sit-to-stand: rises (default 3)"},
+        {"weight-shift", 0, ROMCV_OPT_DOUBLE, &a.weight_shift, -30, 30, NULL, "DEG",
+         "sit-to-stand: plant a lateral trunk lean while rising, toward the left + (front view: "
+         "--camera-azimuth 90)"},
         ROMCV_CLI_COMMON_OPTIONS(ctx->common),
     };
     RomcvCommandLine line = {"romcv phantom", options, ROMCV_COUNT_OF(options), NULL, 0, 0,
@@ -210,6 +232,21 @@ int romcv_cli_phantom(RomcvCliContext *ctx, int argc, char **argv) {
     set_d(&sc->lumbar_fraction, a.lumbar_fraction);
     set_d(&sc->squat_knee_deg, a.squat_knee);
     set_d(&sc->squat_posterior_tilt_deg, a.posterior_tilt);
+    set_d(&sc->raise_posterior_tilt_deg, a.posterior_tilt);
+    set_d(&sc->hold_s, a.hold);
+    set_d(&sc->move_s, a.move);
+    set_d(&sc->leg_raise_deg, a.leg_raise);
+    set_d(&sc->raise_pelvic_rotation_deg, a.pelvic_rotation);
+    set_d(&sc->sts_weight_shift_deg, a.weight_shift);
+    set_i(&sc->sts_repetitions, a.repetitions);
+    sc->arms_at_sides = a.arms_at_sides;
+    /* A leg-raise compensation is planted on one raise, the right unless
+     * --lift-side names the other. */
+    int raise_comp = (!isnan(a.posterior_tilt) && a.posterior_tilt > 0) ||
+                     (!isnan(a.pelvic_rotation) && a.pelvic_rotation != 0);
+    if (s.protocol == ROMCV_PROTOCOL_LEG_RAISE && raise_comp) {
+        sc->lift_side = a.lift_side ? side_of(a.lift_side) : ROMCV_SIDE_RIGHT;
+    }
 
     char truth[4096];
     const char *truth_path = NULL;

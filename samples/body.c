@@ -73,11 +73,13 @@ M3 romcv__m3_rot_z(double a) {
     return r;
 }
 
-M3 romcv__prone_base(void) {
-    /* Body left -> -X, up -> -Z (head away from the camera at the feet),
-     * forward -> -Y (face down). */
-    M3 r = {{-1, 0, 0, 0, 0, -1, 0, -1, 0}};
-    return r;
+M3 romcv__body_base(int lying) {
+    /* Prone: body left -> -X, up -> -Z (head away from a camera at the feet),
+     * forward -> -Y (face down). Supine: left -> +X, up -> -Z, forward -> +Y
+     * (face up), so a camera on -X sees the body's right side. */
+    static const M3 prone = {{-1, 0, 0, 0, 0, -1, 0, -1, 0}};
+    static const M3 supine = {{1, 0, 0, 0, 0, 1, 0, -1, 0}};
+    return lying == PH_PRONE ? prone : lying == PH_SUPINE ? supine : romcv__m3_identity();
 }
 
 V3 romcv__m3_col(M3 a, int k) {
@@ -139,7 +141,8 @@ static void build(const PhantomDims *d, const PhantomPose *p, V3 origin, Phantom
     double h = d->height;
     memset(sk, 0, sizeof *sk);
     sk->dims = *d;
-    M3 base = p->prone ? romcv__prone_base() : romcv__m3_identity();
+    sk->lying = p->lying;
+    M3 base = romcv__body_base(p->lying);
     M3 rp = romcv__m3_mul(base,
                           romcv__m3_mul(romcv__m3_rot_y(p->pelvic_rotation * PH_DEG),
                                         romcv__m3_mul(romcv__m3_rot_z(p->pelvic_obliquity * PH_DEG),
@@ -206,12 +209,15 @@ static void build(const PhantomDims *d, const PhantomPose *p, V3 origin, Phantom
         PhFrame *ft = &sk->foot[side];
         ft->origin = ph_frame_point(sh, v3(0, -d->shank, 0));
         ft->rot = romcv__m3_mul(sh->rot, romcv__m3_rot_x(-p->ankle_dorsi[side] * PH_DEG));
-        /* Arms hang from the thorax; flexion raises them forward. */
+        /* Arms hang from the thorax; flexion raises them forward, internal
+         * rotation (as at the hip) turns a bent forearm toward the midline. */
         PhFrame *ua = &sk->upper_arm[side];
         ua->origin = ph_frame_point(&thorax, v3(s * d->shoulder_half_width, -0.03 * h, 0.012 * h));
-        ua->rot = romcv__m3_mul(thorax.rot,
-                                romcv__m3_mul(romcv__m3_rot_x(-p->shoulder_flex[side] * PH_DEG),
-                                              romcv__m3_rot_z(s * p->shoulder_abd[side] * PH_DEG)));
+        ua->rot = romcv__m3_mul(
+            thorax.rot,
+            romcv__m3_mul(romcv__m3_rot_x(-p->shoulder_flex[side] * PH_DEG),
+                          romcv__m3_mul(romcv__m3_rot_z(s * p->shoulder_abd[side] * PH_DEG),
+                                        romcv__m3_rot_y(-s * p->shoulder_rot[side] * PH_DEG))));
         PhFrame *fa = &sk->forearm[side];
         fa->origin = ph_frame_point(ua, v3(0, -d->upper_arm, 0));
         fa->rot = romcv__m3_mul(ua->rot, romcv__m3_rot_x(-p->elbow_flex[side] * PH_DEG));
@@ -294,10 +300,16 @@ static void markers(PhantomSkeleton *sk) {
     }
 }
 
-static double trunk_inclination(const PhantomSkeleton *sk) {
+/* The trunk line (mid-hip to mid-shoulder) in the body's base frame, as the
+ * truth measures it (the world when upright, the table's frame lying). */
+static V3 trunk_line(const PhantomSkeleton *sk) {
     V3 hip = v3_lerp(sk->thigh[0].origin, sk->thigh[1].origin, 0.5);
     V3 sho = v3_lerp(sk->upper_arm[0].origin, sk->upper_arm[1].origin, 0.5);
-    V3 t = v3_sub(sho, hip);
+    return romcv__m3_apply(romcv__m3_transpose(romcv__body_base(sk->lying)), v3_sub(sho, hip));
+}
+
+static double trunk_inclination(const PhantomSkeleton *sk) {
+    V3 t = trunk_line(sk);
     return atan2(t.z, t.y) / PH_DEG;
 }
 
@@ -311,9 +323,7 @@ static V3 lowest_sole(const PhantomSkeleton *sk, int side) {
 }
 
 static double trunk_lateral(const PhantomSkeleton *sk) {
-    V3 hip = v3_lerp(sk->thigh[0].origin, sk->thigh[1].origin, 0.5);
-    V3 sho = v3_lerp(sk->upper_arm[0].origin, sk->upper_arm[1].origin, 0.5);
-    V3 t = v3_sub(sho, hip);
+    V3 t = trunk_line(sk);
     return atan2(t.x, t.y) / PH_DEG;
 }
 
@@ -610,7 +620,7 @@ void romcv__body_primitives(const PhantomSkeleton *sk, const PhantomPose *pose, 
     list->body_count = list->count;
 
     if (pose->table) {
-        /* A treatment table, its top under the prone body, ending past the knees. */
+        /* A treatment table, its top under the lying body. */
         double top = pose->table_top_y;
         V3 centre = v3(0, 0.5 * top, 0.5 * (pose->table_z0 + pose->table_z1));
         add_box(list, centre, v3(0.2 * h, 0.5 * top, 0.5 * fabs(pose->table_z1 - pose->table_z0)),

@@ -94,6 +94,14 @@ static inline V3 ph_frame_dir(const PhFrame *f, V3 local) {
 
 /* --------------------------------------------------------------- the pose */
 
+/* The body's base orientation: every joint angle is applied as if it stood,
+ * then the whole body is turned by this (romcv__body_base). */
+typedef enum PhLying {
+    PH_UPRIGHT = 0,
+    PH_PRONE = 1,  /* face down, head toward -Z, feet toward +Z, its left on world -X */
+    PH_SUPINE = 2, /* face up, head toward -Z, feet toward +Z, its left on world +X */
+} PhLying;
+
 /* How the body is placed in the room after the joint angles are applied. */
 typedef enum PhAnchor {
     PH_ANCHOR_PELVIS = 0,    /* pelvis origin (hip-centre midpoint) at anchor */
@@ -115,7 +123,9 @@ typedef struct PhantomPose {
     /* pelvis, relative to the upright body: R = Ry(rotation) Rz(obliquity) Rx(tilt) */
     double pelvic_tilt;      /* ASIS-PSIS line from horizontal, anterior + */
     double pelvic_obliquity; /* left side up + */
-    double pelvic_rotation;  /* about vertical, left side forward + */
+    double pelvic_rotation;  /* about the body's long axis: a right-handed turn about +Y,
+                              * which moves the left side backward (the truth's
+                              * pelvic_rotation, left hip forward +, is its negative) */
     /* spine */
     double lordosis;             /* T12-S1 tangent angle (extension of the lumbar arc) */
     double kyphosis;             /* C7-T12 tangent angle (flexion of the thoracic arc) */
@@ -124,18 +134,19 @@ typedef struct PhantomPose {
     double spine_lateral;        /* lateral bend of the whole spine, toward the left + */
     double trunk_lateral_target; /* if finite, spine_lateral is solved so that the
                                   * trunk's lateral lean equals this (left +) */
-    double spine_axial;          /* axial twist of the whole spine, left shoulder forward + */
+    double spine_axial;          /* axial twist of the whole spine, turning like
+                                  * pelvic_rotation (left shoulder backward +) */
     double neck_flex;            /* head flexion relative to the top of the thorax */
     /* limbs, [PH_LEFT], [PH_RIGHT] */
     double hip_flex[2], hip_abd[2], hip_rot[2]; /* rot: internal + */
     double knee_flex[2];
     double ankle_dorsi[2];
     double shoulder_flex[2], shoulder_abd[2], elbow_flex[2];
-    /* base orientation: 0 upright, 1 prone (lying face down, head toward -Z,
-     * feet toward +Z, the body's left on world -X) */
-    int prone;
+    double shoulder_rot[2]; /* internal + (turns a bent forearm toward the chest) */
+    /* base orientation (PhLying): upright, prone or supine */
+    int lying;
     /* scene */
-    int table;                              /* 1: a treatment table under the prone body */
+    int table;                              /* 1: a treatment table under the lying body */
     double table_top_y, table_z0, table_z1; /* m */
     int stool;                              /* 1: a stool under the pelvis (seated protocols) */
     double stool_top_y;                     /* m */
@@ -145,14 +156,15 @@ typedef struct PhantomPose {
     RomcvSide side;
     int end_range;
     int compensation;
-    int lifted_leg; /* PH_LEFT / PH_RIGHT in single-leg stance, else PH_NO_SIDE */
+    int lifted_leg;    /* PH_LEFT / PH_RIGHT in single-leg stance, else PH_NO_SIDE */
+    int rotation_test; /* 1 in the seated and prone hip rotation tests (the shank truth) */
 } PhantomPose;
 
 /* The protocol's natural length in seconds. */
 double romcv__protocol_duration(const RomcvPhantomSettings *s);
-/* The base orientation of a prone body: columns are the body's left, up and
- * forward axes in the world. */
-M3 romcv__prone_base(void);
+/* The base orientation of a body lying as given (PhLying): columns are the
+ * body's left, up and forward axes in the world (the identity upright). */
+M3 romcv__body_base(int lying);
 /* The pose at time t (s), with the seeded sway applied. */
 void romcv__protocol_pose(const RomcvPhantomSettings *s, double t, PhantomPose *pose);
 /* Default camera placement for the protocol: nominal view direction (unit,
@@ -189,6 +201,7 @@ void romcv__body_dims(double height_m, double build, PhantomDims *d);
 
 typedef struct PhantomSkeleton {
     PhantomDims dims;
+    int lying;                     /* the pose's base orientation (PhLying) */
     PhFrame pelvis;                /* origin: hip-centre midpoint; axes: X left, Y up, Z forward */
     PhFrame spine[PH_SPINE_NODES]; /* vertebral line; Y along the curve */
     PhFrame head;                  /* origin: head centre */

@@ -54,6 +54,13 @@ void romcv_phantom_default_settings(RomcvPhantomSettings *s, RomcvProtocol proto
     sc->bend_deg = 80;
     sc->lumbar_fraction = 0.4;
     sc->squat_knee_deg = 110;
+    /* clinical.md gives no normal value for the active straight leg raise;
+     * 70 deg of hip flexion is within what healthy adults reach, not a norm. */
+    sc->leg_raise_deg = 70;
+    sc->sts_repetitions = 3;
+    if (protocol == ROMCV_PROTOCOL_LEG_RAISE) {
+        sc->move_s = 2.0; /* a leg is raised more slowly than a hip is rotated */
+    }
 }
 
 static int check_range(RomcvDiag *diag, const char *name, double v, double lo, double hi) {
@@ -137,7 +144,15 @@ int romcv_phantom_create(RomcvPhantom **out, const RomcvPhantomSettings *setting
         (rc = check_range(diag, "pelvic lift", s->script.pelvic_lift_deg, 0, 30)) < 0 ||
         (rc = check_range(diag, "pelvic drop", s->script.pelvic_drop_deg, -20, 30)) < 0 ||
         (rc = check_range(diag, "bend", s->script.bend_deg, 0, 120)) < 0 ||
-        (rc = check_range(diag, "squat knee", s->script.squat_knee_deg, 0, 150)) < 0) {
+        (rc = check_range(diag, "squat knee", s->script.squat_knee_deg, 0, 150)) < 0 ||
+        (rc = check_range(diag, "leg raise", s->script.leg_raise_deg, 0, 120)) < 0 ||
+        (rc = check_range(diag, "raise posterior tilt", s->script.raise_posterior_tilt_deg, 0,
+                          40)) < 0 ||
+        (rc = check_range(diag, "raise pelvic rotation", s->script.raise_pelvic_rotation_deg, -30,
+                          30)) < 0 ||
+        (rc = check_range(diag, "weight shift", s->script.sts_weight_shift_deg, -30, 30)) < 0 ||
+        (rc = check_range(diag, "trunk lean", s->script.trunk_lean_deg, -30, 60)) < 0 ||
+        (rc = check_range(diag, "repetitions", s->script.sts_repetitions, 1, 20)) < 0) {
         return rc;
     }
     if (s->markers < ROMCV_MARKERS_NONE || s->markers > ROMCV_MARKERS_BALLS) {
@@ -276,20 +291,21 @@ void romcv__measure_angles(const PhantomSkeleton *sk, const PhantomPose *pose,
     const V3 *j = sk->joints;
     const PhFrame *pv = &sk->pelvis;
     /* Measures along world axes are taken in the body's base frame (the world
-     * when upright), so that a prone body's hip line is measured across the
+     * when upright), so that a lying body's hip line is measured across the
      * table. */
-    M3 base = pose->prone ? romcv__prone_base() : romcv__m3_identity();
+    M3 base = romcv__body_base(pose->lying);
     M3 bt = romcv__m3_transpose(base);
     V3 jb[ROMCV_PHANTOM_JOINT_COUNT];
     for (int i = 0; i < ROMCV_PHANTOM_JOINT_COUNT; i++) {
         jb[i] = romcv__m3_apply(bt, j[i]);
     }
-    if (pose->stool || pose->prone) {
+    int prone = pose->lying == PH_PRONE;
+    if (pose->rotation_test) {
         /* Seen from the camera (front or feet), in the world X-Y plane: the
          * shank hangs down when seated and points up when prone; lateral is
          * the body's left for the left leg, its right for the right leg. */
         V3 lat = romcv__m3_col(base, 0);
-        V3 ref = v3(0, pose->prone ? 1 : -1, 0);
+        V3 ref = v3(0, prone ? 1 : -1, 0);
         for (int side = 0; side < 2; side++) {
             V3 v = v3_sub(j[ROMCV_PJ_LEFT_ANKLE + side], j[ROMCV_PJ_LEFT_KNEE + side]);
             double lateral = (side == PH_LEFT ? 1 : -1) * v3_dot(v, lat);
@@ -336,13 +352,20 @@ void romcv__measure_angles(const PhantomSkeleton *sk, const PhantomPose *pose,
            sb = jb[ROMCV_PJ_LEFT_SHOULDER + side];
         double flex2d = 180 - fabs(angle_2d(sb.z - hb.z, sb.y - hb.y, kb.z - hb.z, kb.y - hb.y));
         double knee_flex = 180 - angle_between(v3_sub(hip, knee), v3_sub(ankle, knee));
+        /* The thigh in the body's base frame: from the world vertical when
+         * upright (what a side view sees of the thigh), from the table when
+         * lying (a straight leg raise's angle). */
+        V3 thb = v3_sub(kb, hb);
+        double incl = deg(atan2(thb.z, -thb.y));
         if (side == PH_LEFT) {
+            a->thigh_inclination_left = incl;
             a->hip_flexion_left = flex;
             a->hip_abduction_left = abd;
             a->hip_flexion_2d_left = flex2d;
             a->knee_flexion_left = knee_flex;
         } else {
             a->hip_flexion_right = flex;
+            a->thigh_inclination_right = incl;
             a->hip_abduction_right = abd;
             a->hip_flexion_2d_right = flex2d;
             a->knee_flexion_right = knee_flex;

@@ -15,7 +15,7 @@
 
 static const char *const protocol_names[ROMCV_PROTOCOL_COUNT] = {
     "seated-hip-rotation", "standing-posture",   "single-leg-stance", "squat",
-    "forward-bend",        "prone-hip-rotation",
+    "forward-bend",        "prone-hip-rotation", "leg-raise",         "sit-to-stand",
 };
 
 const char *romcv_protocol_name(RomcvProtocol protocol) {
@@ -110,6 +110,7 @@ static void rotation_test(const RomcvPhantomSettings *s, double t, PhantomPose *
                           const PhantomDims *dims, int prone) {
     const RomcvPhantomScript *sc = &s->script;
     memset(p, 0, sizeof *p);
+    p->rotation_test = 1;
     double h = dims->height;
     /* Sitting upright on a stool with hips and knees at 90 deg: the pelvis
      * sits nearer neutral than standing (ASIS-PSIS about level). */
@@ -128,7 +129,7 @@ static void rotation_test(const RomcvPhantomSettings *s, double t, PhantomPose *
     }
     if (prone) {
         /* Lying face down, pelvis level on the table, arms along the sides. */
-        p->prone = 1;
+        p->lying = PH_PRONE;
         p->pelvic_tilt = 0;
         p->lordosis = 30;
         p->kyphosis = 30;
@@ -402,6 +403,260 @@ static void forward_bend(const RomcvPhantomSettings *s, double t, PhantomPose *p
     flat_feet(p);
 }
 
+/* ------------------------------------------------------------- leg raise */
+
+/* Arms folded across the chest: the upper arms a little forward and out,
+ * turned in so that the bent forearms cross in front of it. */
+static void fold_arms(PhantomPose *p, int k) {
+    p->shoulder_flex[k] = 20;
+    p->shoulder_abd[k] = 15;
+    p->shoulder_rot[k] = 70;
+    p->elbow_flex[k] = 110;
+}
+
+/* Supine on a treatment table: the pelvis a little flatter than standing, the
+ * thorax flat on the table (the kyphosis is solved for it), the legs straight
+ * and sloping down slightly from the hips to the heels, which rest on the
+ * table; the feet relaxed in plantar flexion. The arms are folded across the
+ * chest unless arms_at_sides: lying along the sides, the arm nearer a side
+ * camera covers the hip, and BlazePose's full model then loses the raised
+ * near leg (docs/validation.md). */
+#define SUPINE_TILT_DEG     8.0
+#define SUPINE_LORDOSIS_DEG 30.0
+#define TABLE_TOP_M         0.7
+/* Where the body touches the table, in terms of height H, from the surfaces
+ * of romcv__body_primitives: the buttocks reach 0.083 H x build below the hip
+ * centres (less 0.003 H of soft tissue pressed flat), the shoe's heel
+ * HEEL_CLEARANCE below the ankle centre with the foot relaxed, and the upper
+ * back rests when the trunk line dips SUPINE_TRUNK_DEG below the table's line
+ * (the lumbar curve leaves a gap under the waist). */
+#define SUPINE_HIP_CLEARANCE(build) (0.083 * (build)-0.003)
+#define SUPINE_HEEL_CLEARANCE       0.054
+#define SUPINE_KNEE_DEG             2.0
+#define SUPINE_TRUNK_DEG            (-5.0)
+
+static double leg_raise_duration(const RomcvPhantomScript *sc) {
+    return 1.0 + 2 * (2 * sc->move_s + sc->hold_s + 1.0);
+}
+
+/* Active straight leg raise (clinical.md): lying supine, one leg is raised
+ * with the knee straight to the chosen hip flexion, held and lowered, the
+ * right leg first, then the left. The compensations of clinical.md's table
+ * (pelvic rotation and tilt during the raise) are planted in proportion to
+ * the raise on lift_side's raise only. */
+static void leg_raise(const RomcvPhantomSettings *s, double t, PhantomPose *p,
+                      const PhantomDims *dims) {
+    const RomcvPhantomScript *sc = &s->script;
+    memset(p, 0, sizeof *p);
+    double h = dims->height;
+    p->lying = PH_SUPINE;
+    p->pelvic_tilt = SUPINE_TILT_DEG;
+    p->lordosis = SUPINE_LORDOSIS_DEG;
+    p->trunk_target = SUPINE_TRUNK_DEG; /* in the body's frame: the thorax on the table */
+    p->trunk_lateral_target = NAN;
+    p->lifted_leg = PH_NO_SIDE;
+    p->phase = "rest";
+    double hip_clearance = SUPINE_HIP_CLEARANCE(dims->build) * h;
+    /* The slightly bent knee lowers the heel by shank x sin(knee) already. */
+    double drop =
+        hip_clearance - SUPINE_HEEL_CLEARANCE * h - dims->shank * sin(SUPINE_KNEE_DEG * PH_DEG);
+    double rest_incl = -asin(drop / (dims->thigh + dims->shank)) / PH_DEG;
+    for (int k = 0; k < 2; k++) {
+        p->knee_flex[k] = SUPINE_KNEE_DEG;
+        p->ankle_dorsi[k] = -10;
+        p->hip_abd[k] = 4;
+        if (sc->arms_at_sides) {
+            p->shoulder_abd[k] = 10;
+            p->elbow_flex[k] = 5;
+        } else {
+            fold_arms(p, k);
+        }
+    }
+    static const char *const phases[2][3] = {
+        {"right-raise", "right-raise-hold", "right-lower"},
+        {"left-raise", "left-raise-hold", "left-lower"},
+    };
+    double block = 2 * sc->move_s + sc->hold_s + 1.0;
+    double tt = t - 1.0;
+    int leg = PH_NO_SIDE;
+    double e = 0;
+    if (tt >= 0) {
+        int b = (int)(tt / block);
+        b = b > 1 ? 1 : b;
+        double u = tt - b * block;
+        leg = b == 0 ? PH_RIGHT : PH_LEFT;
+        if (u < sc->move_s) {
+            e = ease(u / sc->move_s);
+            p->phase = phases[b][0];
+        } else if (u < sc->move_s + sc->hold_s) {
+            e = 1;
+            p->phase = phases[b][1];
+            p->end_range = 1;
+        } else if (u < 2 * sc->move_s + sc->hold_s) {
+            e = 1 - ease((u - sc->move_s - sc->hold_s) / sc->move_s);
+            p->phase = phases[b][2];
+        } else {
+            p->phase = "rest";
+        }
+        p->side = leg == PH_LEFT ? ROMCV_SIDE_LEFT : ROMCV_SIDE_RIGHT;
+    }
+    /* Planted compensation on lift_side's raise. A posterior tilt grows with
+     * the hamstrings' tension toward the end of the raise (e squared) and
+     * flattens the lumbar curve with it; the pelvic roll follows the raise
+     * while the thorax stays on the table (the spine twists back). */
+    int planted = leg != PH_NO_SIDE &&
+                  (int)sc->lift_side == (leg == PH_LEFT ? ROMCV_SIDE_LEFT : ROMCV_SIDE_RIGHT);
+    double tilt_back = planted ? sc->raise_posterior_tilt_deg * e * e : 0;
+    double roll = planted ? sc->raise_pelvic_rotation_deg * e : 0;
+    p->pelvic_tilt -= tilt_back;
+    p->lordosis -= 0.8 * tilt_back;
+    /* The pose's pelvic_rotation turns the left hip backward when positive,
+     * which supine is down into the table (the truth's sign is the opposite:
+     * left hip forward, up off the table, +). A roll toward the raised right
+     * leg lifts the left hip. */
+    p->pelvic_rotation = (leg == PH_LEFT ? 1 : -1) * roll;
+    p->spine_axial = -p->pelvic_rotation;
+    p->compensation = tilt_back > 0.5 || fabs(roll) > 0.5;
+    for (int k = 0; k < 2; k++) {
+        /* The resting leg keeps its slope to the table whatever the pelvis
+         * does (hip flexion is relative to the pelvis). */
+        p->hip_flex[k] = rest_incl + p->pelvic_tilt;
+    }
+    if (leg != PH_NO_SIDE) {
+        double rest = p->hip_flex[leg];
+        p->hip_flex[leg] = rest + (sc->leg_raise_deg - rest) * e;
+        p->lifted_leg = leg;
+    }
+    /* Place the body: the hip centres above the table top by the buttocks'
+     * depth; a rolled pelvis pivots on the hip that stays down, and the other
+     * leg, lifted with its hip, slopes down a little more to keep its heel on
+     * the table. */
+    double hip_y = TABLE_TOP_M + hip_clearance;
+    if (fabs(p->pelvic_rotation) > 1e-9) {
+        int up = p->pelvic_rotation < 0 ? PH_LEFT : PH_RIGHT;
+        int pivot = 1 - up;
+        double rise = 2 * dims->hip_half_width * sin(fabs(p->pelvic_rotation) * PH_DEG);
+        if (up != leg) {
+            p->hip_flex[up] -= asin(rise / (dims->thigh + dims->shank)) / PH_DEG;
+        }
+        p->anchor = pivot == PH_LEFT ? PH_ANCHOR_HIP_LEFT : PH_ANCHOR_HIP_RIGHT;
+        /* Supine, the body's left is world +X. */
+        p->anchor_point = v3((pivot == PH_LEFT ? 1 : -1) * dims->hip_half_width, hip_y, 0);
+    } else {
+        p->anchor = PH_ANCHOR_PELVIS;
+        p->anchor_point = v3(0, hip_y, 0);
+    }
+    p->table = 1;
+    p->table_top_y = TABLE_TOP_M;
+    p->table_z0 = -0.6 * h; /* past the head (head toward -Z) */
+    p->table_z1 = 0.56 * h; /* past the heels */
+}
+
+/* ---------------------------------------------------------- sit-to-stand */
+
+/* The seated start: knees at 100 deg with the feet drawn back so that the
+ * shanks lean 10 deg forward and the thighs are level (a common instruction
+ * before rising); the stool is knee height. Seat-off comes after the trunk's
+ * forward lean (the flexion-momentum phase; Schenkman et al. 1990, Phys Ther
+ * 70:638), at SEAT_OFF of the rise. The natural lean at seat-off is a choice
+ * (clinical.md gives none); healthy adults told to rise with full trunk
+ * flexion reach 58.8 +- 17.9 deg ("Effect of trunk angle on lower limb joint
+ * moment in different strategies of sit-to-stand-to-sit motion", IFMBE /
+ * Springer 2025), which trunk_lean_deg can plant. */
+#define STS_KNEE_DEG       100.0
+#define STS_SHANK_LEAN_DEG 10.0
+#define STS_SEAT_TILT_DEG  2.0
+#define STS_SEAT_LORDOSIS  25.0
+#define STS_TRUNK_LEAN_DEG 35.0
+#define STS_SEAT_OFF       0.4
+
+static double sit_to_stand_duration(const RomcvPhantomScript *sc) {
+    return sc->hold_s + sc->sts_repetitions * (2 * sc->move_s + 2 * sc->hold_s);
+}
+
+/* Sit-to-stand (clinical.md: side view; hip and knee flexion, trunk lean):
+ * from the stool, rise, stand, sit down again, sts_repetitions times, with
+ * the arms folded across the chest (as the five-times sit-to-stand test asks).
+ * Descending retraces the rise. Planted: an excessive forward trunk lean at
+ * seat-off (trunk_lean_deg) and a lateral weight shift (sts_weight_shift_deg). */
+static void sit_to_stand(const RomcvPhantomSettings *s, double t, PhantomPose *p,
+                         const PhantomDims *dims) {
+    const RomcvPhantomScript *sc = &s->script;
+    base_standing(p, sc);
+    double h = dims->height;
+    double rep = 2 * sc->move_s + 2 * sc->hold_s;
+    double tt = t - sc->hold_s;
+    double u = 0; /* 0 seated .. 1 standing, along the rise */
+    p->phase = "sit";
+    p->end_range = 1;
+    if (tt >= 0) {
+        int r = (int)(tt / rep);
+        if (r < sc->sts_repetitions) {
+            double v = tt - r * rep;
+            if (v < sc->move_s) {
+                u = v / sc->move_s;
+                p->phase = "rise";
+                p->end_range = 0;
+            } else if (v < sc->move_s + sc->hold_s) {
+                u = 1;
+                p->phase = "stand";
+            } else if (v < 2 * sc->move_s + sc->hold_s) {
+                u = 1 - (v - sc->move_s - sc->hold_s) / sc->move_s;
+                p->phase = "descend";
+                p->end_range = 0;
+            }
+        }
+    }
+    /* a: the trunk's forward lean before seat-off; b: the extension after. */
+    double a = u < STS_SEAT_OFF ? ease(u / STS_SEAT_OFF) : 1;
+    double b = u < STS_SEAT_OFF ? 0 : ease((u - STS_SEAT_OFF) / (1 - STS_SEAT_OFF));
+    double lean = a * (1 - b);
+    double knee = STS_KNEE_DEG + (2 - STS_KNEE_DEG) * b;
+    /* The knees travel forward over the feet as the hips leave the seat, then
+     * the shanks come back to vertical. */
+    double shank = STS_SHANK_LEAN_DEG * (1 - b) + 8 * sin(PH_PI * b);
+    double thigh = knee - shank; /* thigh from vertical: 90 seated */
+    double extra = sc->trunk_lean_deg * lean;
+    p->compensation = fabs(extra) > 0.5;
+    double trunk = STS_TRUNK_LEAN_DEG * lean + extra;
+    /* The pelvis carries most of the lean (the hips flex), the spine the rest
+     * (the kyphosis is solved for the trunk's inclination). */
+    p->pelvic_tilt =
+        STS_SEAT_TILT_DEG + (sc->pelvic_tilt_deg - STS_SEAT_TILT_DEG) * b + 0.7 * trunk;
+    p->lordosis = STS_SEAT_LORDOSIS + (sc->lordosis_deg - STS_SEAT_LORDOSIS) * b;
+    p->trunk_target = trunk;
+    /* The weight shift: the trunk leans toward one side up to seat-off and
+     * the pelvis then travels over that leg while the hips extend (both hips
+     * turning in the frontal plane, the feet fixed: half the lean in degrees
+     * of hip adduction, about 5 cm at 8 deg), back over both feet standing. */
+    double shift = 0;
+    if (sc->sts_weight_shift_deg != 0) {
+        p->trunk_lateral_target = sc->sts_weight_shift_deg * lean;
+        shift = 0.5 * sc->sts_weight_shift_deg * sin(PH_PI * b);
+        p->compensation |= fabs(p->trunk_lateral_target) > 0.5 || fabs(shift) > 0.25;
+    }
+    for (int k = 0; k < 2; k++) {
+        p->knee_flex[k] = knee;
+        p->hip_flex[k] = thigh + p->pelvic_tilt;
+        /* Feet hip-width apart and the legs in their sagittal planes, so
+         * that the feet stay put; the weight shift toward the left (+)
+         * adducts the left hip and abducts the right. */
+        p->hip_abd[k] = k == PH_LEFT ? -shift : shift;
+        fold_arms(p, k);
+    }
+    flat_feet(p);
+    /* The feet stay where they are; seated, the hips sit on the stool. The
+     * feet are placed so that the hips travel around the camera's axis. */
+    p->anchor = PH_ANCHOR_FEET;
+    p->anchor_point = v3(0, 0, 0.14 * h);
+    double seat_hip_y = dims->ankle_height + dims->shank * cos(STS_SHANK_LEAN_DEG * PH_DEG);
+    double seat_hip_z = 0.14 * h + dims->shank * sin(STS_SHANK_LEAN_DEG * PH_DEG) - dims->thigh;
+    p->stool = 1;
+    p->stool_top_y = seat_hip_y - 0.066 * h;
+    p->stool_front_z = seat_hip_z + 0.07 * h;
+    p->stool_back_z = seat_hip_z - 0.14 * h;
+}
+
 /* ---------------------------------------------------------------- public */
 
 double romcv__protocol_duration(const RomcvPhantomSettings *s) {
@@ -417,6 +672,10 @@ double romcv__protocol_duration(const RomcvPhantomSettings *s) {
         return 7.0;
     case ROMCV_PROTOCOL_FORWARD_BEND:
         return 9.0;
+    case ROMCV_PROTOCOL_LEG_RAISE:
+        return leg_raise_duration(&s->script);
+    case ROMCV_PROTOCOL_SIT_TO_STAND:
+        return sit_to_stand_duration(&s->script);
     default:
         return 1.0;
     }
@@ -440,6 +699,12 @@ void romcv__protocol_pose(const RomcvPhantomSettings *s, double t, PhantomPose *
         break;
     case ROMCV_PROTOCOL_SQUAT:
         squat(s, t, p);
+        break;
+    case ROMCV_PROTOCOL_LEG_RAISE:
+        leg_raise(s, t, p, &dims);
+        break;
+    case ROMCV_PROTOCOL_SIT_TO_STAND:
+        sit_to_stand(s, t, p, &dims);
         break;
     case ROMCV_PROTOCOL_FORWARD_BEND:
     default:
@@ -482,6 +747,14 @@ void romcv__protocol_view(const RomcvPhantomSettings *s, V3 *toward_camera, doub
         *distance = 3.2;
         *height = 0.55 * h;
         *aim_height = 0.5 * h;
+        break;
+    case ROMCV_PROTOCOL_LEG_RAISE:
+        /* clinical.md: side view. At the height of the table top plus a body's
+         * depth, aimed a little lower so the raised leg stays in view. */
+        *toward_camera = v3(-1, 0, 0);
+        *distance = 3.0;
+        *height = 1.15;
+        *aim_height = 1.0;
         break;
     default:
         /* Side views from the subject's right: the subject faces image right. */

@@ -125,6 +125,16 @@ int romcv__truth_json_begin(void **writer, FILE *file, const RomcvPhantom *ph, c
     key_number(w, "lumbar_fraction", sc->lumbar_fraction);
     key_number(w, "squat_knee_deg", sc->squat_knee_deg);
     key_number(w, "squat_posterior_tilt_deg", sc->squat_posterior_tilt_deg);
+    key_number(w, "trunk_lean_deg", sc->trunk_lean_deg);
+    key_number(w, "hold_s", sc->hold_s);
+    key_number(w, "move_s", sc->move_s);
+    key_number(w, "leg_raise_deg", sc->leg_raise_deg);
+    key_number(w, "raise_posterior_tilt_deg", sc->raise_posterior_tilt_deg);
+    key_number(w, "raise_pelvic_rotation_deg", sc->raise_pelvic_rotation_deg);
+    key_number(w, "sts_weight_shift_deg", sc->sts_weight_shift_deg);
+    key_number(w, "sts_repetitions", sc->sts_repetitions);
+    romcv__json_write_key(w, "arms_at_sides");
+    romcv__json_write_bool(w, sc->arms_at_sides);
     romcv__json_write_end_object(w);
     romcv__json_write_key(w, "joint_names");
     romcv__json_write_begin_array(w);
@@ -184,6 +194,8 @@ void romcv__truth_json_frame(void *writer, const RomcvPhantomTruth *t) {
     key_number(w, "hip_flexion_right", a->hip_flexion_right);
     key_number(w, "hip_flexion_2d_left", a->hip_flexion_2d_left);
     key_number(w, "hip_flexion_2d_right", a->hip_flexion_2d_right);
+    key_number(w, "thigh_inclination_left", a->thigh_inclination_left);
+    key_number(w, "thigh_inclination_right", a->thigh_inclination_right);
     key_number(w, "hip_abduction_left", a->hip_abduction_left);
     key_number(w, "hip_abduction_right", a->hip_abduction_right);
     key_number(w, "knee_flexion_left", a->knee_flexion_left);

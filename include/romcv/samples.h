@@ -50,12 +50,14 @@ typedef enum RomcvProtocol {
     ROMCV_PROTOCOL_SQUAT = 3,               /* side view; down, hold, up */
     ROMCV_PROTOCOL_FORWARD_BEND = 4,        /* side view; chosen lumbar / hip split */
     ROMCV_PROTOCOL_PRONE_HIP_ROTATION = 5,  /* camera at the feet; IR/ER of each hip */
-    ROMCV_PROTOCOL_COUNT = 6,
+    ROMCV_PROTOCOL_LEG_RAISE = 6,           /* side view; supine, active straight leg raise */
+    ROMCV_PROTOCOL_SIT_TO_STAND = 7,        /* side view; N rises from a stool */
+    ROMCV_PROTOCOL_COUNT = 8,
 } RomcvProtocol;
 
 /* "seated-hip-rotation", "standing-posture", "single-leg-stance", "squat",
- * "forward-bend", "prone-hip-rotation"; NULL for an unknown value. Static
- * storage. */
+ * "forward-bend", "prone-hip-rotation", "leg-raise", "sit-to-stand"; NULL for
+ * an unknown value. Static storage. */
 ROMCV_API const char *romcv_protocol_name(RomcvProtocol protocol);
 /* The protocol called name, or -1. */
 ROMCV_API int romcv_protocol_from_name(const char *name);
@@ -79,11 +81,15 @@ typedef struct RomcvPhantomScript {
     double ir_right_deg; /* < 0: ir_deg */
     double er_left_deg;  /* < 0: er_deg */
     double er_right_deg; /* < 0: er_deg */
-    double hold_s;       /* end-range hold (default 1.0) */
-    double move_s;       /* neutral to end range (default 1.5) */
+    /* the hold and movement times are shared by the hip rotation tests, the leg
+     * raise (each raise and lowering) and sit-to-stand (rise, descent; the
+     * holds seated and standing) */
+    double hold_s; /* end-range hold (default 1.0) */
+    double move_s; /* neutral to end range (default 1.5; leg raise 2.0) */
     /* compensation: during the rotations of lift_side the pelvis rises on that
      * side by up to pelvic_lift_deg (hip-line angle), in proportion to the
-     * rotation, pivoting on the other ischium */
+     * rotation, pivoting on the other ischium. The leg raise plants its
+     * compensations (below) during the raise of lift_side only. */
     double pelvic_lift_deg; /* default 0 */
     RomcvSide lift_side;    /* default ROMCV_SIDE_NONE */
     /* standing posture, forward bend, squat: the standing pelvis and spine */
@@ -101,8 +107,24 @@ typedef struct RomcvPhantomScript {
     /* squat */
     double squat_knee_deg;           /* deepest knee flexion (default 110) */
     double squat_posterior_tilt_deg; /* "butt wink" at the bottom (default 0) */
-    double trunk_lean_deg;           /* extra forward trunk lean in the squat (default 0) */
-    double reserved_d[8];
+    double trunk_lean_deg;           /* extra forward trunk lean in the squat and, at seat-off,
+                                      * in sit-to-stand (default 0) */
+    /* leg raise (supine, each leg in turn): the raised leg's peak hip flexion
+     * (anatomical, relative to the pelvis) and the compensations planted on
+     * lift_side's raise, in proportion to it */
+    double leg_raise_deg;             /* default 70 */
+    double raise_posterior_tilt_deg;  /* the pelvis tilts posteriorly (default 0) */
+    double raise_pelvic_rotation_deg; /* the pelvis rolls about the body's long axis: +
+                                       * toward the raised leg (the other hip lifts off
+                                       * the table), - away from it (default 0) */
+    /* sit-to-stand: lateral trunk lean toward the subject's left (+) or right
+     * (-) while rising and sitting, peaking at seat-off (an asymmetric weight
+     * shift, seen in a front view: camera azimuth 90) */
+    double sts_weight_shift_deg; /* default 0 */
+    int sts_repetitions;         /* default 3 */
+    int arms_at_sides;           /* leg raise: arms along the sides, not folded on the
+                                  * chest (default 0) */
+    double reserved_d[3];
 } RomcvPhantomScript;
 
 /* The pinhole camera and the room. */
@@ -234,10 +256,14 @@ typedef struct RomcvPhantomAngles {
     double hip_abduction_right;
     double knee_flexion_left; /* 180 - angle(hip, knee, ankle), 3D */
     double knee_flexion_right;
-    double trunk_inclination;  /* mid-hip -> mid-shoulder from vertical, Y-Z plane, forward + */
-    double trunk_lateral_lean; /* same line in the X-Y plane, toward the subject's left + */
-    double pelvic_drop;        /* single-leg stance: drop of the lifted side, + when it drops */
-    double reserved[8];
+    double trunk_inclination;      /* mid-hip -> mid-shoulder from vertical, Y-Z plane, forward + */
+    double trunk_lateral_lean;     /* same line in the X-Y plane, toward the subject's left + */
+    double pelvic_drop;            /* single-leg stance: drop of the lifted side, + when it drops */
+    double thigh_inclination_left; /* hip -> knee from the body's base downward axis, in its
+                                    * sagittal plane, forward +: from the vertical upright,
+                                    * above the table supine */
+    double thigh_inclination_right;
+    double reserved[6];
 } RomcvPhantomAngles;
 
 typedef struct RomcvPhantomCameraTruth {

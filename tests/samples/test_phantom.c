@@ -51,9 +51,17 @@ static void small(RomcvPhantomSettings *s, RomcvProtocol protocol) {
     s->height = 240;
 }
 
+/* _i: the protocol (a loop test over the seated test and the two lying or
+ * rising ones, whose bodies are placed differently). */
+static const RomcvProtocol determinism_protocols[] = {
+    ROMCV_PROTOCOL_SEATED_HIP_ROTATION,
+    ROMCV_PROTOCOL_LEG_RAISE,
+    ROMCV_PROTOCOL_SIT_TO_STAND,
+};
+
 START_TEST(same_seed_same_pixels) {
     RomcvPhantomSettings s;
-    small(&s, ROMCV_PROTOCOL_SEATED_HIP_ROTATION);
+    small(&s, determinism_protocols[_i]);
     s.seed = 7;
     RomcvPhantom *a = make(&s), *b = make(&s);
     RomcvFrame *fa = frame_for(&s), *fb = frame_for(&s);
@@ -102,10 +110,16 @@ static void reproject(const RomcvPhantomCameraTruth *c, const double w[3], doubl
 }
 
 START_TEST(truth_points_match_the_camera) {
-    for (int variant = 0; variant < 2; variant++) {
+    static const RomcvProtocol variants[] = {
+        ROMCV_PROTOCOL_SEATED_HIP_ROTATION,
+        ROMCV_PROTOCOL_STANDING_POSTURE,
+        ROMCV_PROTOCOL_LEG_RAISE,
+        ROMCV_PROTOCOL_SIT_TO_STAND,
+    };
+    for (int variant = 0; variant < 4; variant++) {
         RomcvPhantomSettings s;
-        small(&s, variant ? ROMCV_PROTOCOL_STANDING_POSTURE : ROMCV_PROTOCOL_SEATED_HIP_ROTATION);
-        if (variant) {
+        small(&s, variants[variant]);
+        if (variant == 1) {
             s.camera.k1 = -0.12; /* barrel distortion, rolled and off-axis camera */
             s.camera.k2 = 0.03;
             s.camera.roll_deg = 6;
@@ -185,12 +199,18 @@ START_TEST(rotation_end_ranges_follow_the_script) {
     for (int k = 0; k < 4; k++) {
         ck_assert_int_eq(holds[k], 30); /* 1 s at 30 fps */
     }
-    /* Standing protocols have no hip rotation truth. */
+    /* Standing protocols have no hip rotation truth, nor does sitting on the
+     * stool to stand up (a side view). */
     romcv_phantom_destroy(&ph);
     small(&s, ROMCV_PROTOCOL_SQUAT);
     ph = make(&s);
     ck_assert_int_eq(romcv_phantom_render(ph, 0, NULL, &t), 0);
     ck_assert(isnan(t.angles.hip_rotation_left));
+    romcv_phantom_destroy(&ph);
+    small(&s, ROMCV_PROTOCOL_SIT_TO_STAND);
+    ph = make(&s);
+    ck_assert_int_eq(romcv_phantom_render(ph, 0, NULL, &t), 0);
+    ck_assert(isnan(t.angles.hip_rotation_right));
     romcv_phantom_destroy(&ph);
 }
 END_TEST
@@ -234,6 +254,226 @@ START_TEST(pelvic_lift_is_planted_on_one_side_only) {
     ck_assert_double_eq_tol(max_left, 10, 1e-6);
     ck_assert_double_eq_tol(max_right, 0, 1e-9);
     ck_assert_int_eq(flagged_right, 0);
+    romcv_phantom_destroy(&ph);
+}
+END_TEST
+
+START_TEST(leg_raise_lifts_each_leg_in_turn) {
+    RomcvPhantomSettings s;
+    small(&s, ROMCV_PROTOCOL_LEG_RAISE);
+    s.sway_deg = 0;
+    s.script.leg_raise_deg = 65;
+    RomcvPhantom *ph = make(&s);
+    /* 1 s rest, then per leg 2 s up, 1 s hold, 2 s down, 1 s rest. */
+    ck_assert_int_eq(romcv_phantom_frame_count(ph), 13 * 30);
+    RomcvPhantomTruth t, rest;
+    ck_assert_int_eq(romcv_phantom_render(ph, 0, NULL, &rest), 0);
+    ck_assert_str_eq(rest.phase, "rest");
+    ck_assert_int_eq(rest.side, ROMCV_SIDE_NONE);
+    /* Lying: the pelvis keeps its supine tilt; the legs lie nearly flat on
+     * the table, their heels lower than the hips; the trunk line is measured
+     * in the body's frame; no hip rotation truth. */
+    ck_assert_double_eq_tol(rest.angles.pelvic_tilt, 8, 1e-6);
+    ck_assert(isnan(rest.angles.hip_rotation_left));
+    for (int side = 0; side < 2; side++) {
+        double incl =
+            side ? rest.angles.thigh_inclination_right : rest.angles.thigh_inclination_left;
+        ck_assert_double_lt(incl, 0);
+        ck_assert_double_gt(incl, -5);
+        ck_assert_double_lt(rest.joints[ROMCV_PJ_LEFT_ANKLE + side].world[1],
+                            rest.joints[ROMCV_PJ_LEFT_HIP + side].world[1]);
+    }
+    ck_assert_double_eq_tol(rest.angles.trunk_inclination, -5, 1e-3);
+    int holds[2] = {0, 0}, flagged = 0;
+    for (int64_t i = 0; i < romcv_phantom_frame_count(ph); i++) {
+        ck_assert_int_eq(romcv_phantom_render(ph, i, NULL, &t), 0);
+        flagged += t.compensation;
+        for (int k = 0; k < ROMCV_PHANTOM_JOINT_COUNT; k++) {
+            ck_assert_double_gt(t.joints[k].world[1], 0.7); /* nothing below the table top */
+        }
+        int right = is_phase(&t, "right-raise-hold");
+        if (!right && !is_phase(&t, "left-raise-hold")) {
+            ck_assert_int_eq(t.end_range, 0);
+            continue;
+        }
+        holds[right]++;
+        ck_assert_int_eq(t.end_range, 1);
+        ck_assert_int_eq(t.side, right ? ROMCV_SIDE_RIGHT : ROMCV_SIDE_LEFT);
+        int up = right, down = 1 - up; /* [0] left, [1] right */
+        double flex[2] = {t.angles.hip_flexion_left, t.angles.hip_flexion_right};
+        double incl[2] = {t.angles.thigh_inclination_left, t.angles.thigh_inclination_right};
+        double rest_incl[2] = {rest.angles.thigh_inclination_left,
+                               rest.angles.thigh_inclination_right};
+        /* The raised leg's hip flexion is the script's; above the table it
+         * stands lower by the pelvis's anterior tilt. The other leg rests. */
+        ck_assert_double_eq_tol(flex[up], 65, 1e-6);
+        ck_assert_double_eq_tol(incl[up], 65 - 8, 1e-6);
+        ck_assert_double_eq_tol(incl[down], rest_incl[down], 1e-6);
+        ck_assert_double_eq_tol(t.angles.knee_flexion_left, 2, 1e-6);
+        ck_assert_double_eq_tol(t.angles.knee_flexion_right, 2, 1e-6);
+        /* The raised foot is well above the table. */
+        ck_assert_double_gt(t.joints[ROMCV_PJ_LEFT_ANKLE + up].world[1], 1.3);
+    }
+    ck_assert_int_eq(holds[0], 30);
+    ck_assert_int_eq(holds[1], 30);
+    ck_assert_int_eq(flagged, 0);
+    romcv_phantom_destroy(&ph);
+}
+END_TEST
+
+START_TEST(leg_raise_compensation_is_planted_on_one_side) {
+    RomcvPhantomSettings s;
+    small(&s, ROMCV_PROTOCOL_LEG_RAISE);
+    s.sway_deg = 0;
+    s.script.raise_posterior_tilt_deg = 10;
+    s.script.raise_pelvic_rotation_deg = 6;
+    s.script.lift_side = ROMCV_SIDE_LEFT;
+    RomcvPhantom *ph = make(&s);
+    RomcvPhantomTruth t, rest;
+    ck_assert_int_eq(romcv_phantom_render(ph, 0, NULL, &rest), 0);
+    int flagged_right = 0, flagged_left = 0, holds = 0;
+    for (int64_t i = 0; i < romcv_phantom_frame_count(ph); i++) {
+        ck_assert_int_eq(romcv_phantom_render(ph, i, NULL, &t), 0);
+        if (t.side == ROMCV_SIDE_RIGHT) {
+            flagged_right += t.compensation;
+            ck_assert_double_eq_tol(t.angles.pelvic_tilt, 8, 1e-6);
+            ck_assert_double_eq_tol(t.angles.pelvic_rotation, 0, 1e-9);
+        } else if (t.side == ROMCV_SIDE_LEFT) {
+            flagged_left += t.compensation;
+        }
+        if (!is_phase(&t, "left-raise-hold")) {
+            continue;
+        }
+        holds++;
+        ck_assert_int_eq(t.compensation, 1);
+        /* Posterior tilt: the thigh stands higher above the table than the
+         * hip flexes, by the tilt. */
+        ck_assert_double_eq_tol(t.angles.pelvic_tilt, 8 - 10, 0.2);
+        ck_assert_double_eq_tol(t.angles.hip_flexion_left, 70, 1e-6);
+        ck_assert_double_gt(t.angles.thigh_inclination_left, 70 - 8 + 9);
+        /* Rolled toward the raised left leg: the right hip lifts off the
+         * table (left hip backward, -), the left one (the pivot) stays. */
+        ck_assert_double_eq_tol(t.angles.pelvic_rotation, -6, 0.2);
+        ck_assert_double_gt(t.joints[ROMCV_PJ_RIGHT_HIP].world[1],
+                            rest.joints[ROMCV_PJ_RIGHT_HIP].world[1] + 0.01);
+        for (int k = 0; k < 3; k++) {
+            ck_assert_double_eq_tol(t.joints[ROMCV_PJ_LEFT_HIP].world[k],
+                                    rest.joints[ROMCV_PJ_LEFT_HIP].world[k], 1e-9);
+        }
+        /* The thorax stays on the table (the spine twists back). */
+        ck_assert_double_eq_tol(t.angles.trunk_inclination, -5, 1e-3);
+    }
+    ck_assert_int_eq(holds, 30);
+    ck_assert_int_eq(flagged_right, 0);
+    ck_assert_int_gt(flagged_left, 30);
+    romcv_phantom_destroy(&ph);
+}
+END_TEST
+
+START_TEST(sit_to_stand_rises_and_sits_down) {
+    RomcvPhantomSettings s;
+    small(&s, ROMCV_PROTOCOL_SIT_TO_STAND);
+    s.sway_deg = 0;
+    s.script.sts_repetitions = 2;
+    s.script.trunk_lean_deg = _i ? 15 : 0; /* _i: the excessive lean planted */
+    RomcvPhantom *ph = make(&s);
+    /* 1 s seated, then per rise 1.5 s up, 1 s standing, 1.5 s down, 1 s seated. */
+    ck_assert_int_eq(romcv_phantom_frame_count(ph), 11 * 30);
+    RomcvPhantomTruth t, first;
+    ck_assert_int_eq(romcv_phantom_render(ph, 0, NULL, &first), 0);
+    ck_assert_str_eq(first.phase, "sit");
+    int rises = 0, stands = 0, flagged = 0;
+    double peak = 0;
+    const char *prev = "";
+    for (int64_t i = 0; i < romcv_phantom_frame_count(ph); i++) {
+        ck_assert_int_eq(romcv_phantom_render(ph, i, NULL, &t), 0);
+        /* The phases follow one another in order. */
+        if (strcmp(prev, t.phase) != 0) {
+            static const char *const next[][2] = {
+                {"sit", "rise"}, {"rise", "stand"}, {"stand", "descend"}, {"descend", "sit"}};
+            int ok = 0;
+            for (int k = 0; k < 4; k++) {
+                ok |= strcmp(prev, next[k][0]) == 0 && strcmp(t.phase, next[k][1]) == 0;
+            }
+            ck_assert_msg(ok || i == 0, "%s -> %s", prev, t.phase);
+            if (is_phase(&t, "rise")) {
+                rises++;
+            }
+        }
+        prev = t.phase;
+        /* The feet stay put. */
+        for (int k = 0; k < 3; k++) {
+            ck_assert_double_eq_tol(t.joints[ROMCV_PJ_RIGHT_ANKLE].world[k],
+                                    first.joints[ROMCV_PJ_RIGHT_ANKLE].world[k], 1e-9);
+        }
+        if (is_phase(&t, "sit")) {
+            /* On the stool: knees at 100, thighs level, trunk upright, the
+             * hips where they were. */
+            ck_assert_int_eq(t.end_range, 1);
+            ck_assert_double_eq_tol(t.angles.knee_flexion_right, 100, 1e-6);
+            ck_assert_double_eq_tol(t.angles.thigh_inclination_right, 90, 1e-6);
+            ck_assert_double_eq_tol(t.angles.trunk_inclination, 0, 1e-3);
+            ck_assert_double_eq_tol(t.joints[ROMCV_PJ_RIGHT_HIP].world[1],
+                                    first.joints[ROMCV_PJ_RIGHT_HIP].world[1], 1e-9);
+        } else if (is_phase(&t, "stand")) {
+            stands++;
+            ck_assert_int_eq(t.end_range, 1);
+            ck_assert_double_eq_tol(t.angles.knee_flexion_right, 2, 1e-6);
+            ck_assert_double_eq_tol(t.angles.trunk_inclination, 0, 1e-3);
+            ck_assert_double_gt(t.joints[ROMCV_PJ_RIGHT_HIP].world[1],
+                                first.joints[ROMCV_PJ_RIGHT_HIP].world[1] + 0.3);
+        } else {
+            ck_assert_int_eq(t.end_range, 0);
+        }
+        if (is_phase(&t, "rise")) {
+            peak = fmax(peak, t.angles.trunk_inclination);
+        }
+        flagged += t.compensation;
+    }
+    ck_assert_int_eq(rises, 2);
+    ck_assert_int_eq(stands, 60);
+    /* Seat-off falls on a frame: the peak lean is sampled exactly. */
+    ck_assert_double_eq_tol(peak, _i ? 50 : 35, 1e-3);
+    if (_i) {
+        ck_assert_int_gt(flagged, 60);
+    } else {
+        ck_assert_int_eq(flagged, 0);
+    }
+    romcv_phantom_destroy(&ph);
+}
+END_TEST
+
+START_TEST(sit_to_stand_weight_shift_leans_sideways) {
+    RomcvPhantomSettings s;
+    small(&s, ROMCV_PROTOCOL_SIT_TO_STAND);
+    s.sway_deg = 0;
+    s.script.sts_repetitions = 1;
+    s.script.sts_weight_shift_deg = -8; /* toward the subject's right */
+    s.camera.azimuth_deg = 90;          /* the front view */
+    RomcvPhantom *ph = make(&s);
+    RomcvPhantomTruth t;
+    double most = 0, shift = 0;
+    for (int64_t i = 0; i < romcv_phantom_frame_count(ph); i++) {
+        ck_assert_int_eq(romcv_phantom_render(ph, i, NULL, &t), 0);
+        most = fmin(most, t.angles.trunk_lateral_lean);
+        /* The pelvis over the feet, along world X (the subject's left +). */
+        double x =
+            0.5 *
+            (t.joints[ROMCV_PJ_LEFT_HIP].world[0] + t.joints[ROMCV_PJ_RIGHT_HIP].world[0] -
+             t.joints[ROMCV_PJ_LEFT_ANKLE].world[0] - t.joints[ROMCV_PJ_RIGHT_ANKLE].world[0]);
+        shift = fmin(shift, x);
+        if (is_phase(&t, "sit") || is_phase(&t, "stand")) {
+            ck_assert_double_eq_tol(t.angles.trunk_lateral_lean, 0, 1e-3);
+            ck_assert_int_eq(t.compensation, 0);
+        }
+    }
+    ck_assert_double_eq_tol(most, -8, 1e-3);
+    /* The pelvis travelled toward the right leg by several centimetres. */
+    ck_assert_double_lt(shift, -0.03);
+    ck_assert_double_gt(shift, -0.1);
+    /* Seen from the front: the subject's left hip is on the image's right. */
+    ck_assert_double_gt(t.joints[ROMCV_PJ_LEFT_HIP].image[0],
+                        t.joints[ROMCV_PJ_RIGHT_HIP].image[0]);
     romcv_phantom_destroy(&ph);
 }
 END_TEST
@@ -343,7 +583,17 @@ START_TEST(settings_are_checked) {
     romcv_phantom_default_settings(&s, (RomcvProtocol)99);
     ck_assert_int_lt(romcv_phantom_create(&ph, &s, NULL), 0);
     ck_assert_int_eq(romcv_protocol_from_name("forward-bend"), ROMCV_PROTOCOL_FORWARD_BEND);
+    ck_assert_int_eq(romcv_protocol_from_name("leg-raise"), ROMCV_PROTOCOL_LEG_RAISE);
+    ck_assert_int_eq(romcv_protocol_from_name("sit-to-stand"), ROMCV_PROTOCOL_SIT_TO_STAND);
     ck_assert_int_eq(romcv_protocol_from_name("bend"), -1);
+    for (int p = 0; p < ROMCV_PROTOCOL_COUNT; p++) {
+        ck_assert_int_eq(romcv_protocol_from_name(romcv_protocol_name((RomcvProtocol)p)), p);
+    }
+    ck_assert_ptr_null(romcv_protocol_name(ROMCV_PROTOCOL_COUNT));
+    romcv_phantom_default_settings(&s, ROMCV_PROTOCOL_SIT_TO_STAND);
+    s.script.sts_repetitions = 0;
+    ck_assert_int_eq(romcv_phantom_create(&ph, &s, &diag), ROMCV_ERR(EINVAL));
+    ck_assert_ptr_nonnull(strstr(diag.message, "repetitions 0"));
     romcv_phantom_destroy(&ph); /* NULL-safe */
 }
 END_TEST
@@ -464,6 +714,32 @@ START_TEST(command_writes_clip_and_truth) {
     ck_assert_ptr_nonnull(strstr(text, "\"markers\":\"stickers\""));
     free(text);
     free(truth);
+    snprintf(command, sizeof command,
+             "'%s' phantom --protocol leg-raise --width 96 --height 72 --fps 5 --duration 1 "
+             "--posterior-tilt 6 --leg-raise 60 --out '%s/r.mp4'",
+             romcv_test_env("ROMCV_CLI"), dir);
+    ck_assert_msg(romcv_test_run(command, out, sizeof out) == 0, "%s", out);
+    truth = romcv_test_path(dir, "r.truth.json");
+    text = romcv_test_read_file(truth, &size);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_ptr_nonnull(strstr(text, "\"protocol\":\"leg-raise\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"raise_posterior_tilt_deg\":6"));
+    ck_assert_ptr_nonnull(strstr(text, "\"leg_raise_deg\":60"));
+    ck_assert_ptr_nonnull(strstr(text, "\"lift_side\":\"right\"")); /* planted on the right */
+    free(text);
+    free(truth);
+    snprintf(command, sizeof command,
+             "'%s' phantom --protocol sit-to-stand --width 96 --height 72 --fps 5 --duration 1 "
+             "--repetitions 4 --trunk-lean 12 --out '%s/s.mp4'",
+             romcv_test_env("ROMCV_CLI"), dir);
+    ck_assert_msg(romcv_test_run(command, out, sizeof out) == 0, "%s", out);
+    truth = romcv_test_path(dir, "s.truth.json");
+    text = romcv_test_read_file(truth, &size);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_ptr_nonnull(strstr(text, "\"sts_repetitions\":4"));
+    ck_assert_ptr_nonnull(strstr(text, "\"trunk_lean_deg\":12"));
+    free(text);
+    free(truth);
     snprintf(command, sizeof command, "'%s' phantom --protocol lunge --out '%s/c.mp4'",
              romcv_test_env("ROMCV_CLI"), dir);
     ck_assert_int_eq(romcv_test_run(command, out, sizeof out), 2);
@@ -478,10 +754,14 @@ int main(void) {
     Suite *suite = suite_create("phantom");
     TCase *tc = tcase_create("phantom");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, same_seed_same_pixels);
+    tcase_add_loop_test(tc, same_seed_same_pixels, 0, 3);
     tcase_add_test(tc, truth_points_match_the_camera);
     tcase_add_loop_test(tc, rotation_end_ranges_follow_the_script, 0, 2);
     tcase_add_test(tc, pelvic_lift_is_planted_on_one_side_only);
+    tcase_add_test(tc, leg_raise_lifts_each_leg_in_turn);
+    tcase_add_test(tc, leg_raise_compensation_is_planted_on_one_side);
+    tcase_add_loop_test(tc, sit_to_stand_rises_and_sits_down, 0, 2);
+    tcase_add_test(tc, sit_to_stand_weight_shift_leans_sideways);
     tcase_add_test(tc, side_view_hides_spine_stickers_but_not_balls);
     tcase_add_test(tc, the_body_is_where_the_truth_says);
     tcase_add_test(tc, settings_are_checked);
