@@ -307,6 +307,35 @@ int romcv_protocol_signal(int signal, int relative, const RomcvProtocolSettings 
             }
         }
         return 0;
+    case ROMCV_SIGNAL_PELVIC_DROP_CM_LEFT:
+    case ROMCV_SIGNAL_PELVIC_DROP_CM_RIGHT: {
+        /* clinical.md (Magee) states the Trendelenburg rule in cm. Without
+         * a scale, the hip landmarks' distance stands for 20 cm (an adult's
+         * hip-joint-centre distance is about 17-21 cm; romcv's assumption). */
+        float *width = malloc((n ? n : 1) * sizeof *width);
+        if (!width) {
+            return ROMCV_ERR(ENOMEM);
+        }
+        int left_drops = signal == ROMCV_SIGNAL_PELVIC_DROP_CM_LEFT;
+        for (size_t i = 0; i < n; i++) {
+            float lx, ly, rx, ry;
+            width[i] = NAN;
+            if (point(s, landmarks, ROMCV_LM_LEFT_HIP, i, &lx, &ly) &&
+                point(s, landmarks, ROMCV_LM_RIGHT_HIP, i, &rx, &ry)) {
+                float drop = height_of(&ax, rx, ry) - height_of(&ax, lx, ly);
+                out[i] = left_drops ? drop : -drop;
+                width[i] = hypotf(lx - rx, ly - ry);
+            }
+        }
+        subtract_baseline(angles, out);
+        double cm_per_px = s->metres_per_pixel > 0 ? 100.0 * s->metres_per_pixel
+                                                   : 20.0 / (double)median_of(width, n);
+        free(width);
+        for (size_t i = 0; i < n; i++) {
+            out[i] = (float)(out[i] * cm_per_px);
+        }
+        return 0;
+    }
     case ROMCV_SIGNAL_LUMBAR_CONTRIBUTION:
     case ROMCV_SIGNAL_HIP_CONTRIBUTION: {
         /* A forward bend is the trunk inclining; the pelvis rotating forward

@@ -44,11 +44,11 @@
 #define SRC_KNEE_SLIDE                                                                         \
     "romcv: no published cut-off; 8 % of a leg length (about 7 cm) is several times the knee " \
     "landmark's noise, less than a thigh sliding sideways on the table"
-#define SRC_DROP                                                                               \
-    "clinical.md: Magee, a drop of the non-stance side over 2 cm is positive; romcv turns 2 "  \
-    "cm over a 20 cm hip-joint-centre distance into 5.7 deg. Markerless hip points see about " \
-    "half of a real drop (phantom-facts.md): markers are the reliable source"
-
+#define SRC_DROP                                                                              \
+    "clinical.md: Magee, a drop of the non-stance side over 2 cm is positive. Without a "     \
+    "scale (--scale, --height) romcv estimates cm from the hip landmarks' distance taken as " \
+    "20 cm; markerless hip points see about half of a real drop (phantom-facts.md): markers " \
+    "are the reliable source"
 #define SRC_VALGUS                                                                       \
     "romcv: no cut-off in clinical.md; the knee 10 deg further into valgus than in the " \
     "standing baseline (the change removes each knee's static alignment and landmark bias)"
@@ -248,7 +248,7 @@ static const RomcvProtocolDef protocols[] = {
                 {"right-stance", SIGNAL(ANKLE_LIFT_LEFT), +1, ROMCV_SEGMENT_HOLD, 0,
                  ROMCV_SIDE_RIGHT, 0.05f, 0.03f, 1.0, 0.5, 0},
             },
-        .n_measures = 6,
+        .n_measures = 8,
         .measure =
             {
                 {"hold time on the left leg", "hold_left", 0, 0, ROMCV_STAT_DURATION, +1, 0,
@@ -256,10 +256,14 @@ static const RomcvProtocolDef protocols[] = {
                 {"hold time on the right leg", "hold_right", 1, 0, ROMCV_STAT_DURATION, +1, 0,
                  NO_RANGE, NO_PAIR},
                 {"pelvic drop standing on the left leg", "pelvic_drop_left_stance", 0,
-                 SIGNAL(PELVIC_DROP_RIGHT), ROMCV_STAT_PEAK, +1, 0, NAN, 5.7f, SRC_DROP, 3, NAN,
-                 NULL},
+                 SIGNAL(PELVIC_DROP_RIGHT), ROMCV_STAT_PEAK, +1, 0, NO_RANGE, NO_PAIR},
                 {"pelvic drop standing on the right leg", "pelvic_drop_right_stance", 1,
-                 SIGNAL(PELVIC_DROP_LEFT), ROMCV_STAT_PEAK, +1, 0, NAN, 5.7f, SRC_DROP, NO_PAIR},
+                 SIGNAL(PELVIC_DROP_LEFT), ROMCV_STAT_PEAK, +1, 0, NO_RANGE, NO_PAIR},
+                {"pelvic drop standing on the left leg (cm)", "pelvic_drop_cm_left_stance", 0,
+                 SIGNAL(PELVIC_DROP_CM_RIGHT), ROMCV_STAT_PEAK, +1, 0, NAN, 2.0f, SRC_DROP,
+                 NO_PAIR},
+                {"pelvic drop standing on the right leg (cm)", "pelvic_drop_cm_right_stance", 1,
+                 SIGNAL(PELVIC_DROP_CM_LEFT), ROMCV_STAT_PEAK, +1, 0, NAN, 2.0f, SRC_DROP, NO_PAIR},
                 {"trunk lean over the left leg", "trunk_lean_left_stance", 0,
                  ANGLE(TRUNK_LATERAL_LEAN), ROMCV_STAT_PEAK, +1, 1, NO_RANGE, NO_PAIR},
                 {"trunk lean over the right leg", "trunk_lean_right_stance", 1,
@@ -269,11 +273,11 @@ static const RomcvProtocolDef protocols[] = {
         .flag =
             {
                 {"trendelenburg", "pelvis dropping on the lifted side (Trendelenburg sign)",
-                 ROMCV_FLAG_EXCEEDS, 1u << 0, ROMCV_SIDE_LEFT, SIGNAL(PELVIC_DROP_RIGHT), 0, 0,
-                 +1, 5.7f, -1, NAN, 0, NAN, SRC_DROP},
+                 ROMCV_FLAG_EXCEEDS, 1u << 0, ROMCV_SIDE_LEFT, SIGNAL(PELVIC_DROP_CM_RIGHT), 0, 0,
+                 +1, 2.0f, -1, NAN, 0, NAN, SRC_DROP},
                 {"trendelenburg", "pelvis dropping on the lifted side (Trendelenburg sign)",
-                 ROMCV_FLAG_EXCEEDS, 1u << 1, ROMCV_SIDE_RIGHT, SIGNAL(PELVIC_DROP_LEFT), 0, 0,
-                 +1, 5.7f, -1, NAN, 0, NAN, SRC_DROP},
+                 ROMCV_FLAG_EXCEEDS, 1u << 1, ROMCV_SIDE_RIGHT, SIGNAL(PELVIC_DROP_CM_LEFT), 0, 0,
+                 +1, 2.0f, -1, NAN, 0, NAN, SRC_DROP},
                 {"trunk_lean_over_stance",
                  "trunk leaning over the stance leg (compensated "
                  "Trendelenburg)",
@@ -287,8 +291,8 @@ static const RomcvProtocolDef protocols[] = {
             },
         .notes = "The stance side is tested: standing on the left leg tests the left hip "
                  "abductors, and the right (lifted) side of the pelvis drops when they fail "
-                 "(clinical.md: Magee). The clinical rule is in cm; without a scale romcv converts "
-                 "it to degrees as the threshold's source says.",
+                 "(clinical.md: Magee). The clinical rule is in cm: give a scale (--scale or "
+                 "--height) for a measured drop, otherwise it is estimated from the hip width.",
     },
     {
         .name = "squat",

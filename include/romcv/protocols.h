@@ -64,6 +64,11 @@ extern "C" {
       "pelvic obliquity change from baseline with the left side lower positive")             \
     X(PELVIC_DROP_RIGHT, "pelvic_drop_right", "deg",                                         \
       "pelvic obliquity change from baseline with the right side lower positive")            \
+    X(PELVIC_DROP_CM_LEFT, "pelvic_drop_cm_left", "cm",                                      \
+      "the left hip's drop below the right one, change from baseline, in cm: with the "      \
+      "settings' scale, else estimated from the hip width taken as 20 cm")                   \
+    X(PELVIC_DROP_CM_RIGHT, "pelvic_drop_cm_right", "cm",                                    \
+      "the right hip's drop below the left one, change from baseline, in cm (as above)")     \
     X(LUMBAR_CONTRIBUTION, "lumbar_contribution", "deg",                                     \
       "trunk inclination change minus pelvic tilt change from baseline (forward bend: the "  \
       "part of the bend made by the lumbar spine)")                                          \
@@ -276,6 +281,10 @@ typedef struct RomcvProtocolResult {
 typedef struct RomcvProtocolSettings {
     RomcvSide side;               /* NONE (default): both sides; else only that side's tests */
     RomcvMetricsSettings metrics; /* mirrored, vertical, thresholds: as used for the angles */
+    /* Metres per pixel in the movement plane (calib: two points, a board or
+     * the person's height); 0 (default): unknown, and lengths in cm are
+     * estimated from the hip width (see the pelvic_drop_cm signals). */
+    double metres_per_pixel;
     RomcvLogger logger;
     int reserved[8];
 } RomcvProtocolSettings;

@@ -457,12 +457,17 @@ START_TEST(trendelenburg_drop_is_flagged) {
     ck_assert_msg(fabsf(hold->best - 5.4f) < 0.4f, "hold %.2f s", hold->best);
     ck_assert_msg(fabsf(measure(r, "pelvic_drop_left_stance")->best - 6) < 0.5f, "drop %.2f",
                   measure(r, "pelvic_drop_left_stance")->best);
-    ck_assert_int_eq(measure(r, "pelvic_drop_left_stance")->outside_normal, 1);
+    /* Magee's rule is in cm: without a scale the 120 px hip width stands for
+     * 20 cm, so a 6 deg drop is 20 sin 6 deg = 2.09 cm, over the 2 cm. */
+    const RomcvMeasureResult *cm = measure(r, "pelvic_drop_cm_left_stance");
+    ck_assert_msg(fabsf(cm->best - 2.09f) < 0.1f, "drop %.3f cm", cm->best);
+    ck_assert_int_eq(cm->outside_normal, 1);
     ck_assert_uint_eq(count_flags(r, "trendelenburg"), 1);
     ck_assert_uint_eq(count_flags(r, "trunk_lean_over_stance"), 0);
     const RomcvCompensationFlag *f = &r->flag[0];
     ck_assert_int_eq((int)f->side, ROMCV_SIDE_LEFT);
-    ck_assert_msg(fabsf(f->magnitude - 6.0f) < 0.5f, "drop %.2f", f->magnitude);
+    ck_assert_msg(fabsf(f->magnitude - 2.09f) < 0.1f, "drop %.3f cm", f->magnitude);
+    ck_assert_float_eq(f->threshold, 2.0f);
     ck_assert_msg(f->start_s > 2.0 && f->end_s < 7.8, "span %.2f-%.2f", f->start_s, f->end_s);
     analysis_free(&a);
     clip_free(&c);
