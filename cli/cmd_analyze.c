@@ -11,6 +11,7 @@
  */
 #include "cli/cli.h"
 #include "cli/pose_series.h"
+#include "cli/silhouette_series.h"
 
 #include <limits.h>
 #include <math.h>
@@ -54,9 +55,9 @@ typedef struct StreamOutcome {
 
 /* Reads every frame through the tracker into series. Returns 0, or a
  * negative code with diag when the tracker itself fails. */
-static int track_all(const RomcvCliContext *ctx, const AnalyzeOptions *o, RomcvTracker *tracker,
-                     RomcvCliPoseSeries *series, Checks *checks, StreamOutcome *outcome,
-                     RomcvDiag *diag) {
+static int track_all(const RomcvCliContext *ctx, const AnalyzeOptions *o, RomcvTracker **tracker,
+                     RomcvCliPoseSeries *series, RomcvCliSilhouetteSeries *silhouette,
+                     Checks *checks, StreamOutcome *outcome, RomcvDiag *diag) {
     RomcvCliInterrupt watch;
     romcv_cli_interrupt_start(&watch);
     RomcvCapture *capture = NULL;
@@ -77,12 +78,14 @@ static int track_all(const RomcvCliContext *ctx, const AnalyzeOptions *o, RomcvT
             checks->next_sample_s = frame->time_s + 1.0;
         }
         RomcvPose pose;
-        rc = romcv_tracker_process(tracker, frame, &pose);
+        rc = romcv_tracker_process(*tracker, frame, &pose);
         if (rc == 0) {
             rc = romcv_cli_pose_series_append(series, frame, &pose);
+            /* The person mask is valid until the next frame: its contour now. */
+            rc = rc ? rc : romcv_cli_silhouette_frame(silhouette, tracker, series);
         } else {
             romcv_diag_set(diag, rc, "%s: frame %lld: %s", o->in.input, (long long)frame->index,
-                           romcv_tracker_errmsg(tracker));
+                           romcv_tracker_errmsg(*tracker));
         }
         romcv_frame_unref(&frame);
         if (rc < 0) {
@@ -403,6 +406,7 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     o.view = "auto";
     o.threads = 1;
     o.cutoff_hz = 6.0;
+    const char *silhouette_mode = "auto";
     RomcvOption options[] = {
         {"out", 'o', ROMCV_OPT_STRING, &o.out_dir, 0, 0, NULL, "DIR",
          "write results into DIR (default romcv-out)"},
@@ -421,6 +425,9 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
         {"vertical", 0, ROMCV_OPT_STRING, &o.vertical, 0, 0, NULL, "X1,Y1,X2,Y2",
          "two pixels on a line known to be vertical (plumb line, door frame): corrects "
          "camera roll"},
+        {"silhouette", 0, ROMCV_OPT_CHOICE, &silhouette_mode, 0, 0, "auto|off", NULL,
+         "markerless pelvic tilt and lordosis from the back of the person mask in side views "
+         "(default auto: on unless --view is front or back)"},
         ROMCV_CLI_INPUT_OPTIONS(o.in),
         ROMCV_CLI_COMMON_OPTIONS(ctx->common),
     };
@@ -482,6 +489,10 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     ts.models_dir = models_dir;
     ts.threads = o.threads;
     ts.logger = ctx->logger;
+    RomcvCliSilhouetteSeries silhouette; /* allocates nothing before the first frame */
+    romcv_cli_silhouette_init(&silhouette, silhouette_mode, &ms, o.vertical ? line_points : NULL,
+                              &ctx->logger);
+    romcv_cli_silhouette_tracker_settings(&silhouette, &ts);
     RomcvTracker *tracker = NULL;
     if (romcv_tracker_create(&tracker, &ts, &diag) < 0) {
         return romcv_cli_fail(COMMAND, &diag);
@@ -497,7 +508,7 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
         romcv_diag_set(&diag, ROMCV_ERR(ENOMEM), "out of memory");
         return romcv_cli_fail(COMMAND, &diag);
     }
-    rc = track_all(ctx, &o, tracker, &series, checks, &outcome, &diag);
+    rc = track_all(ctx, &o, &tracker, &series, &silhouette, checks, &outcome, &diag);
     romcv_tracker_destroy(&tracker);
 
     RomcvMetrics *metrics = NULL;
@@ -505,6 +516,9 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     if (rc == 0 && series.n > 0) {
         rc = prepare_geometry(&o, have_camera ? &camera : NULL, o.vertical ? line_points : NULL,
                               &series, &ms, &diag);
+        if (rc == 0 && have_camera) {
+            romcv_cli_silhouette_undistort(&silhouette, &camera);
+        }
     }
     if (rc == 0 && series.n > 0) {
         run_checks(ctx, &series, &ms, o.vertical != NULL, checks);
@@ -513,7 +527,10 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     }
     if (rc == 0 && series.n > 0) {
         RomcvLandmarkSeries landmarks = romcv_cli_pose_series_landmarks(&series);
-        rc = romcv_metrics_compute(metrics, &landmarks, NULL, NULL, &angles);
+        RomcvContourSeries contours;
+        const int no_contours = romcv_cli_silhouette_contours(&silhouette, &contours);
+        rc = romcv_metrics_compute(metrics, &landmarks, NULL, no_contours ? NULL : &contours,
+                                   &angles);
         if (rc < 0) {
             romcv_diag_set(&diag, rc, "%s: angles: %s", o.in.input, romcv_metrics_errmsg(metrics));
         } else {
@@ -572,6 +589,7 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     free(checks);
     romcv_angle_results_destroy(&angles);
     romcv_cli_pose_series_free(&series);
+    romcv_cli_silhouette_free(&silhouette);
     romcv_metrics_destroy(&metrics);
     return exit_code;
 }
