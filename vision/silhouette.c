@@ -227,12 +227,13 @@ int romcv_silhouette_posterior_contour(const float *mask, int width, int height,
     const float b_end = b_hip + s->below_hip * trunk;
     /* One line per pixel, on whole b (pixel centres when upright), unless
      * that exceeds max_points: then max_points lines evenly over the range. */
-    float b_top = ceilf(b_sh);
-    float step = 1.0f;
-    int lines = (int)floorf(b_end - b_top) + 1;
-    if (lines > max_points) {
+    float b_top = ceilf(b_sh), step = 1.0f;
+    int lines = max_points;
+    /* Compared as floats: a wild landmark must not overflow the int. */
+    if (b_end - b_top + 1.0f <= (float)max_points) {
+        lines = (int)floorf(b_end - b_top) + 1;
+    } else {
         b_top = b_sh;
-        lines = max_points;
         step = (b_end - b_sh) / (float)(max_points - 1);
     }
     const float max_off = s->max_offset * trunk;

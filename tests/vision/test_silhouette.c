@@ -407,6 +407,13 @@ START_TEST(empty_mask_and_bad_landmarks) {
                      0);
     ck_assert_int_eq(n, 0);
     ck_assert_int_eq(st.lines, 0);
+    /* Landmarks far outside the frame: lines spread over the range, none
+     * meets the frame, no point and no overflow. */
+    s.hip_x = 240, s.hip_y = 3e7f, s.shoulder_x = 240, s.shoulder_y = -3e7f;
+    ck_assert_int_eq(romcv_silhouette_posterior_contour(mask, W, H_IMG, &s, x, y, MAXP, &n, &st),
+                     0);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(st.lines, MAXP);
     /* Invalid arguments. */
     s.hip_x = 240, s.hip_y = 300, s.shoulder_x = 240, s.shoulder_y = 100;
     ck_assert_int_eq(romcv_silhouette_posterior_contour(NULL, W, H_IMG, &s, x, y, MAXP, &n, NULL),
