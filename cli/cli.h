@@ -44,10 +44,17 @@ typedef struct RomcvCliCommon {
     int json_log; /* --json-log: log lines and progress as JSON objects (cli/progress.h) */
 } RomcvCliCommon;
 
+struct RomcvCliAnalysis; /* cli/analysis.h */
+
 typedef struct RomcvCliContext {
     const char *program; /* argv[0], to find installed models */
     RomcvCliCommon common;
     RomcvLogger logger;
+    /* Called by `romcv analyze` with everything it measured, after the
+     * outputs are written and before they are freed (romcv demo compares
+     * them with the phantom's truth); NULL for a plain run. */
+    void (*on_analysis)(void *cookie, const struct RomcvCliAnalysis *run);
+    void *on_analysis_cookie;
 } RomcvCliContext;
 
 #define ROMCV_CLI_COMMON_OPTIONS(common)                                                        \
@@ -174,6 +181,11 @@ int romcv_cli_landmarks(RomcvCliContext *ctx, int argc, char **argv);
 int romcv_cli_devices(RomcvCliContext *ctx, int argc, char **argv);
 int romcv_cli_models(RomcvCliContext *ctx, int argc, char **argv);
 int romcv_cli_phantom(RomcvCliContext *ctx, int argc, char **argv);
+int romcv_cli_protocols(RomcvCliContext *ctx, int argc, char **argv);
+int romcv_cli_demo(RomcvCliContext *ctx, int argc, char **argv);
+/* The short human summary of a protocol result (cmd_protocols.c). */
+void romcv_cli_print_protocol_result(FILE *f, const RomcvProtocolResult *result,
+                                     const RomcvAngleResults *angles);
 int romcv_cli_version(RomcvCliContext *ctx, int argc, char **argv);
 void romcv_cli_print_version(const RomcvCliContext *ctx);
 

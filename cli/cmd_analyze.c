@@ -9,8 +9,11 @@
  * when complete, and Ctrl-C ends the capture cleanly, after which everything
  * measured so far is analysed and written, marked "interrupted".
  */
-#include "cli/cli.h"
-#include "cli/pose_series.h"
+#include "cli/analysis.h"
+#include "cli/annotated_video.h"
+#include "cli/output_html.h"
+#include "cli/progress.h"
+#include "cli/summary.h"
 #include "cli/silhouette_series.h"
 
 #include <limits.h>
@@ -19,39 +22,6 @@
 #include <string.h>
 
 #define COMMAND "romcv analyze"
-
-typedef struct AnalyzeOptions {
-    RomcvCliInput in;
-    const char *out_dir;
-    const char *model;
-    const char *view;
-    int mirrored;
-    int threads;
-    double cutoff_hz;
-    const char *camera_file; /* --camera: undistort landmarks with this camera */
-    const char *vertical;    /* --vertical x1,y1,x2,y2: a line known to be vertical */
-} AnalyzeOptions;
-
-/* Image quality is sampled about once a second for the blur and exposure
- * checks; a bounded number of samples keeps memory bounded. */
-#define QUALITY_SAMPLES 120
-
-/* Warnings from the recording checks (calib), reported before the results. */
-typedef struct Checks {
-    RomcvFrameQuality quality[QUALITY_SAMPLES];
-    size_t quality_count;
-    double next_sample_s;
-    RomcvCheckWarning warnings[ROMCV_CHECK_COUNT];
-    int warning_count;
-} Checks;
-
-/* What happened to the frame stream. */
-typedef struct StreamOutcome {
-    int interrupted;
-    int failed; /* the input broke off with an error, or was damaged */
-    char error[ROMCV_DIAG_MESSAGE_SIZE];
-    RomcvCaptureInfo info;
-} StreamOutcome;
 
 /* Reads every frame through the tracker into series. Returns 0, or a
  * negative code with diag when the tracker itself fails. */
@@ -69,6 +39,9 @@ static int track_all(const RomcvCliContext *ctx, const AnalyzeOptions *o, RomcvT
     romcv_cli_interrupt_watch(&watch, capture);
     romcv_log(&ctx->logger, ROMCV_LOG_VERBOSE, "analyze",
               "%s: analysing (Ctrl-C stops and keeps what is finished)", o->in.input);
+    RomcvCliProgress progress;
+    romcv_cli_progress_begin(&progress, ctx,
+                             romcv_cli_expected_frames(romcv_capture_info(capture), &o->in));
     RomcvFrame *frame;
     int receive_rc;
     while ((receive_rc = romcv_capture_receive(capture, &frame)) == 0) {
@@ -83,6 +56,7 @@ static int track_all(const RomcvCliContext *ctx, const AnalyzeOptions *o, RomcvT
             rc = romcv_cli_pose_series_append(series, frame, &pose);
             /* The person mask is valid until the next frame: its contour now. */
             rc = rc ? rc : romcv_cli_silhouette_frame(silhouette, tracker, series);
+            romcv_cli_progress_update(&progress, (int64_t)series->n);
         } else {
             romcv_diag_set(diag, rc, "%s: frame %lld: %s", o->in.input, (long long)frame->index,
                            romcv_tracker_errmsg(*tracker));
@@ -92,6 +66,7 @@ static int track_all(const RomcvCliContext *ctx, const AnalyzeOptions *o, RomcvT
             break;
         }
     }
+    romcv_cli_progress_end(&progress);
     outcome->interrupted = receive_rc == ROMCV_E_INTERRUPTED || romcv_cli_interrupted(&watch);
     outcome->info = *romcv_capture_info(capture);
     /* A truncated or damaged input ends normally with frames lost: what
@@ -116,8 +91,26 @@ static void join_path(char *out, size_t size, const char *dir, const char *name)
 }
 
 /* Writes the per-frame files (CSV, TRC, MOT) through the report module. */
+/* The protocol phase of frame i for the CSV: the movement whose repetition
+ * contains it ("right-ir"), "rest" between repetitions, NULL without a
+ * protocol. */
+static const char *phase_of(const RomcvProtocolResult *protocol, size_t i) {
+    if (!protocol) {
+        return NULL;
+    }
+    for (size_t k = 0; k < protocol->n_repetitions; k++) {
+        const RomcvRepetition *rep = &protocol->repetition[k];
+        if (i >= rep->start_frame && i <= rep->end_frame) {
+            return protocol->def->segmenter[rep->segmenter].name;
+        }
+    }
+    return "rest";
+}
+
 static int write_frame_files(const AnalyzeOptions *o, const RomcvCliPoseSeries *series,
-                             const RomcvAngleResults *angles, double nominal_fps, RomcvDiag *diag) {
+                             const RomcvAngleResults *angles, double nominal_fps,
+                             const RomcvProtocolResult *protocol, double metres_per_px,
+                             RomcvDiag *diag) {
     RomcvReportChannel channels[ROMCV_ANGLE_COUNT];
     for (int a = 0; a < ROMCV_ANGLE_COUNT; a++) {
         const RomcvAngleInfo *info = romcv_angle_info((RomcvAngleId)a);
@@ -144,8 +137,12 @@ static int write_frame_files(const AnalyzeOptions *o, const RomcvCliPoseSeries *
     for (size_t f = 0; f < sizeof files / sizeof files[0] && rc == 0; f++) {
         RomcvReportSettings s;
         romcv_report_default_settings(&s);
-        s.units = ROMCV_REPORT_UNITS_PX;
-        s.y_up_origin = series->height;
+        /* With a scale the landmarks go out in metres (TRC, C3D; the CSV
+         * keeps pixels, its columns say px). */
+        int in_metres = metres_per_px > 0 && files[f].format != ROMCV_REPORT_CSV;
+        double unit = in_metres ? metres_per_px : 1.0;
+        s.units = in_metres ? ROMCV_REPORT_UNITS_M : ROMCV_REPORT_UNITS_PX;
+        s.y_up_origin = series->height * unit;
         /* TRC/C3D want a nominal rate; the times written are the real ones. */
         s.frame_rate_hz = nominal_fps > 0 ? nominal_fps : 30.0;
         s.min_visibility = 0.5f;
@@ -158,9 +155,9 @@ static int write_frame_files(const AnalyzeOptions *o, const RomcvCliPoseSeries *
         for (size_t i = 0; i < series->n && rc == 0; i++) {
             for (int k = 0; k < ROMCV_REPORT_LANDMARKS; k++) {
                 float *l = landmarks + ROMCV_REPORT_LANDMARK_FLOATS * k;
-                l[0] = series->x[k][i];
-                l[1] = series->y[k][i];
-                l[2] = series->z[k][i];
+                l[0] = (float)(series->x[k][i] * unit);
+                l[1] = (float)(series->y[k][i] * unit);
+                l[2] = (float)(series->z[k][i] * unit);
                 l[3] = series->visibility[k][i];
             }
             for (int a = 0; a < ROMCV_ANGLE_COUNT; a++) {
@@ -172,7 +169,7 @@ static int write_frame_files(const AnalyzeOptions *o, const RomcvCliPoseSeries *
                 .landmarks = series->found[i] ? landmarks : NULL,
                 .values = values,
                 .view = (RomcvView)angles->view[i],
-                .phase = NULL,
+                .phase = phase_of(protocol, i),
             };
             rc = romcv_report_write(writer, &frame);
             if (rc < 0) {
@@ -216,130 +213,6 @@ static void channel_stats(const RomcvAngleChannel *c, size_t n, float *min, floa
             count % 2 ? finite[count / 2] : 0.5f * (finite[count / 2 - 1] + finite[count / 2]);
     }
     free(finite);
-}
-
-static void json_number(FILE *f, double v) {
-    if (isfinite(v)) {
-        fprintf(f, "%.4f", v);
-    } else {
-        fputs("null", f);
-    }
-}
-
-static int write_summary(const AnalyzeOptions *o, const char *models_dir, RomcvModelId model_id,
-                         const RomcvCliPoseSeries *series, const RomcvAngleResults *angles,
-                         const Checks *checks, const StreamOutcome *outcome, const char *status,
-                         const char *simd, RomcvDiag *diag) {
-    RomcvCliOutput out = {0};
-    int rc = romcv_cli_output_open(&out, o->out_dir, "summary.json", diag);
-    if (rc < 0) {
-        return rc;
-    }
-    FILE *f = out.file;
-    const RomcvCaptureInfo *info = &outcome->info;
-    const RomcvModelInfo *landmark = romcv_model_info(model_id);
-    const RomcvModelInfo *detector = romcv_model_info(ROMCV_MODEL_DETECTOR);
-    fprintf(f, "{\n  \"software\": {\"name\": \"romcv\", \"version\": ");
-    romcv_cli_json_string(f, romcv_version());
-    fprintf(f, ", \"git_revision\": ");
-    romcv_cli_json_string(f, romcv_git_revision());
-    fprintf(f, ", \"angle_kernels\": ");
-    romcv_cli_json_string(f, simd);
-    fprintf(f, "},\n  \"models\": {\"package\": \"%s@%s\", \"folder\": ", ROMCV_MODELS_PACKAGE,
-            ROMCV_MODELS_PACKAGE_VERSION);
-    romcv_cli_json_string(f, models_dir);
-    fprintf(f, ",\n    \"landmark\": {\"name\": \"%s\", \"file\": \"%s\", \"sha256\": \"%s\"},\n",
-            landmark->short_name, landmark->file_name, landmark->sha256);
-    fprintf(f, "    \"detector\": {\"file\": \"%s\", \"sha256\": \"%s\"}},\n", detector->file_name,
-            detector->sha256);
-    fprintf(f, "  \"options\": {\"from_s\": ");
-    json_number(f, o->in.from_s);
-    fprintf(f, ", \"to_s\": ");
-    json_number(f, o->in.to_s >= 0 ? o->in.to_s : NAN);
-    fprintf(f, ", \"model\": \"%s\", \"view\": \"%s\", \"mirrored\": %s, \"cutoff_hz\": ", o->model,
-            o->view, o->mirrored ? "true" : "false");
-    json_number(f, o->cutoff_hz);
-    fprintf(f, ", \"threads\": %d},\n", o->threads);
-    fprintf(f, "  \"input\": {\"path\": ");
-    romcv_cli_json_string(f, info->input);
-    fprintf(f, ", \"kind\": \"%s\", \"container\": ", romcv_capture_kind_name(info->kind));
-    romcv_cli_json_string(f, info->container);
-    fprintf(f, ", \"codec\": ");
-    romcv_cli_json_string(f, info->codec);
-    fprintf(f,
-            ", \"size_bytes\": %lld, \"width\": %d, \"height\": %d, \"coded_width\": %d, "
-            "\"coded_height\": %d, \"sample_aspect_ratio\": \"%d:%d\", \"rotation_deg\": %d, "
-            "\"nominal_fps\": ",
-            (long long)info->size_bytes, info->width, info->height, info->coded_width,
-            info->coded_height, info->sar_num, info->sar_den, info->rotation_deg);
-    json_number(f, info->nominal_fps);
-    fprintf(f, ", \"duration_s\": ");
-    json_number(f, info->duration_s >= 0 ? info->duration_s : NAN);
-    fprintf(f, "},\n  \"calibration\": {\"camera_file\": ");
-    if (o->camera_file) {
-        romcv_cli_json_string(f, o->camera_file);
-    } else {
-        fputs("null", f);
-    }
-    fprintf(f, ", \"vertical_line\": ");
-    if (o->vertical) {
-        romcv_cli_json_string(f, o->vertical);
-    } else {
-        fputs("null", f);
-    }
-    fprintf(f, "},\n  \"recording_warnings\": [");
-    for (int i = 0; i < checks->warning_count; i++) {
-        const RomcvCheckWarning *w = &checks->warnings[i];
-        fprintf(f, "%s\n    {\"check\": \"%s\", \"value\": ", i ? "," : "",
-                romcv_calib_check_name(w->id));
-        json_number(f, w->value);
-        fprintf(f, ", \"limit\": ");
-        json_number(f, w->limit);
-        fprintf(f, ", \"message\": ");
-        romcv_cli_json_string(f, w->message);
-        fprintf(f, ", \"advice\": ");
-        romcv_cli_json_string(f, w->advice);
-        fprintf(f, "}");
-    }
-    fprintf(f, "%s],\n", checks->warning_count ? "\n  " : "");
-    fprintf(f,
-            "  \"frames\": {\"analysed\": %zu, \"with_person\": %zu, \"lost\": %lld, "
-            "\"without_pts\": %lld, \"first_time_s\": ",
-            series->n, romcv_cli_pose_series_found(series), (long long)info->frames_lost,
-            (long long)info->frames_without_pts);
-    json_number(f, series->n ? series->time_s[0] : NAN);
-    fprintf(f, ", \"last_time_s\": ");
-    json_number(f, series->n ? series->time_s[series->n - 1] : NAN);
-    fprintf(f, "},\n  \"angles\": [");
-    for (int a = 0; angles && a < ROMCV_ANGLE_COUNT; a++) {
-        const RomcvAngleInfo *ai = romcv_angle_info((RomcvAngleId)a);
-        const RomcvAngleChannel *c = &angles->channel[a];
-        float min, max, median;
-        channel_stats(c, angles->n, &min, &max, &median);
-        fprintf(f, "%s\n    {\"name\": \"%s\", \"unit\": \"%s\", \"positive\": ", a ? "," : "",
-                ai->name, ai->unit);
-        romcv_cli_json_string(f, ai->positive ? ai->positive : "");
-        fprintf(f, ", \"frames_measured\": %zu, \"min\": ", c->valid);
-        json_number(f, min);
-        fprintf(f, ", \"median\": ");
-        json_number(f, median);
-        fprintf(f, ", \"max\": ");
-        json_number(f, max);
-        fprintf(f, ", \"baseline\": ");
-        json_number(f, c->baseline_deg);
-        fprintf(f, ", \"estimate\": %s, \"source\": ", c->is_estimate ? "true" : "false");
-        romcv_cli_json_string(f, ai->source ? ai->source : "");
-        fprintf(f, "}");
-    }
-    fprintf(f, "\n  ],\n  \"files\": [\"frames.csv\", \"landmarks.trc\", \"angles.mot\"],\n");
-    fprintf(f, "  \"status\": \"%s\"", status);
-    if (outcome->failed) {
-        fprintf(f, ",\n  \"error\": ");
-        romcv_cli_json_string(f, outcome->error);
-    }
-    fprintf(f, ",\n  \"not_yet_available\": [\"protocols\", \"compensation flags\", "
-               "\"html report\"]\n}\n");
-    return romcv_cli_output_commit(&out, diag);
 }
 
 /* Undistorts the landmarks with the camera (fitted to the frames' size) and
@@ -406,6 +279,7 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     o.view = "auto";
     o.threads = 1;
     o.cutoff_hz = 6.0;
+    o.side = "both";
     const char *silhouette_mode = "auto";
     RomcvOption options[] = {
         {"out", 'o', ROMCV_OPT_STRING, &o.out_dir, 0, 0, NULL, "DIR",
@@ -422,9 +296,25 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
          "inference threads (default 1; decoding has a thread of its own)"},
         {"camera", 0, ROMCV_OPT_STRING, &o.camera_file, 0, 0, NULL, "FILE",
          "camera file (romcv calibrate camera): landmarks are undistorted before any angle"},
+        {"protocol", 'p', ROMCV_OPT_STRING, &o.protocol, 0, 0, NULL, "NAME",
+         "the movement that was recorded (romcv protocols lists them): repetitions, end "
+         "ranges, normal ranges and compensation flags"},
+        {"scale", 0, ROMCV_OPT_DOUBLE, &o.scale_m_per_px, 1e-6, 1.0, NULL, "M_PER_PX",
+         "metres per pixel in the movement plane (romcv calibrate scale): TRC and C3D in "
+         "metres, the Trendelenburg drop in cm"},
+        {"height", 0, ROMCV_OPT_DOUBLE, &o.height_m, 0.5, 2.6, NULL, "M",
+         "the person's standing height: the scale from it (calib; needs a standing frame)"},
+        {"side", 0, ROMCV_OPT_CHOICE, &o.side, 0, 0, "left|right|both", NULL,
+         "with --protocol: analyse only this side's tests (default both)"},
+        {"patient", 0, ROMCV_OPT_STRING, &o.patient, 0, 0, NULL, "NAME",
+         "the patient's name or identifier, for the header of report.html"},
+        {"session", 0, ROMCV_OPT_STRING, &o.session, 0, 0, NULL, "TEXT",
+         "the session (visit, examiner, condition), for the header of report.html"},
         {"vertical", 0, ROMCV_OPT_STRING, &o.vertical, 0, 0, NULL, "X1,Y1,X2,Y2",
          "two pixels on a line known to be vertical (plumb line, door frame): corrects "
          "camera roll"},
+        {"no-video", 0, ROMCV_OPT_FLAG, &o.no_video, 0, 0, NULL, NULL,
+         "do not write annotated.mp4 (every frame with the skeleton, angles and flags drawn)"},
         {"silhouette", 0, ROMCV_OPT_CHOICE, &silhouette_mode, 0, 0, "auto|off", NULL,
          "markerless pelvic tilt and lordosis from the back of the person mask in side views "
          "(default auto: on unless --view is front or back)"},
@@ -447,6 +337,16 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     o.in.input = line.positional_count ? positionals[0] : ROMCV_DEFAULT_INPUT;
 
     RomcvDiag diag = {0};
+    /* An unknown protocol fails before the long part, like a bad option. */
+    const RomcvProtocolDef *protocol = NULL;
+    if (o.protocol && !(protocol = romcv_protocols_find(o.protocol))) {
+        fprintf(stderr, COMMAND ": --protocol: unknown protocol '%s' (one of:", o.protocol);
+        for (size_t i = 0; i < romcv_protocols_count(); i++) {
+            fprintf(stderr, " %s", romcv_protocols_get(i)->name);
+        }
+        fprintf(stderr, ")\n");
+        return ROMCV_EXIT_USAGE;
+    }
     RomcvModelId model_id = ROMCV_MODEL_LANDMARK_FULL;
     romcv_model_from_name(o.model, &model_id);
     char models_dir[PATH_MAX];
@@ -513,6 +413,8 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
 
     RomcvMetrics *metrics = NULL;
     RomcvAngleResults *angles = NULL;
+    RomcvProtocolResult *protocol_result = NULL;
+    double metres_per_px = o.scale_m_per_px; /* --scale, or from --height below */
     if (rc == 0 && series.n > 0) {
         rc = prepare_geometry(&o, have_camera ? &camera : NULL, o.vertical ? line_points : NULL,
                               &series, &ms, &diag);
@@ -533,8 +435,29 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
                                    &angles);
         if (rc < 0) {
             romcv_diag_set(&diag, rc, "%s: angles: %s", o.in.input, romcv_metrics_errmsg(metrics));
-        } else {
-            rc = write_frame_files(&o, &series, angles, outcome.info.nominal_fps, &diag);
+        }
+        if (rc == 0 && o.height_m > 0 && o.scale_m_per_px <= 0) {
+            rc = romcv_calib_scale_from_height(&landmarks, o.height_m, &metres_per_px, &diag);
+            if (rc < 0) {
+                char reason[ROMCV_DIAG_MESSAGE_SIZE];
+                snprintf(reason, sizeof reason, "%s", diag.message);
+                romcv_diag_set(&diag, rc, "--height %.2f: %s", o.height_m, reason);
+            }
+        }
+        if (rc == 0 && protocol) {
+            RomcvProtocolSettings ps;
+            romcv_protocol_default_settings(&ps);
+            ps.metrics = ms;
+            ps.side = strcmp(o.side, "left") == 0    ? ROMCV_SIDE_LEFT
+                      : strcmp(o.side, "right") == 0 ? ROMCV_SIDE_RIGHT
+                                                     : ROMCV_SIDE_NONE;
+            ps.logger = ctx->logger;
+            ps.metres_per_pixel = metres_per_px;
+            rc = romcv_protocol_analyze(protocol, &ps, &landmarks, angles, &protocol_result, &diag);
+        }
+        if (rc == 0) {
+            rc = write_frame_files(&o, &series, angles, outcome.info.nominal_fps, protocol_result,
+                                   metres_per_px, &diag);
         }
     }
     int exit_code = EXIT_SUCCESS;
@@ -542,31 +465,56 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
                          : outcome.failed    ? "failed"
                          : rc < 0            ? "failed"
                                              : "complete";
+    RomcvCliAnalysis run = {
+        .options = &o,
+        .models_dir = models_dir,
+        .model_id = model_id,
+        .series = &series,
+        .outcome = &outcome,
+        .checks = checks,
+        .metrics_settings = &ms,
+        .angles = angles,
+        .angle_kernels = metrics ? romcv_metrics_simd_name(metrics) : "",
+        .protocol = protocol_result,
+        .metres_per_pixel = metres_per_px,
+        .status = status,
+        .error = rc < 0 ? diag.message : NULL,
+        .argc = argc,
+        .argv = argv,
+    };
     RomcvDiag summary_diag = {0};
-    if (write_summary(&o, models_dir, model_id, &series, angles, checks, &outcome, status,
-                      metrics ? romcv_metrics_simd_name(metrics) : "", &summary_diag) < 0) {
-        romcv_cli_fail(COMMAND, &summary_diag);
+    if (romcv_cli_write_summary(&run, &summary_diag) < 0) {
+        romcv_cli_fail_diag(ctx, COMMAND, &summary_diag);
+        exit_code = ROMCV_EXIT_FAILURE;
+    }
+    RomcvDiag html_diag = {0};
+    if (romcv_cli_write_html(ctx, &run, &html_diag) < 0) {
+        romcv_cli_fail_diag(ctx, COMMAND, &html_diag);
         exit_code = ROMCV_EXIT_FAILURE;
     }
     size_t found = romcv_cli_pose_series_found(&series);
+    if (ctx->on_analysis) {
+        ctx->on_analysis(ctx->on_analysis_cookie, &run);
+    }
 
     if (rc < 0) {
-        romcv_cli_fail(COMMAND, &diag);
+        romcv_cli_fail_diag(ctx, COMMAND, &diag);
         exit_code = ROMCV_EXIT_FAILURE;
     } else if (outcome.failed) {
-        fprintf(stderr, COMMAND ": %s (measured the %zu frames that decoded; results in %s)\n",
-                outcome.error, series.n, o.out_dir);
+        romcv_cli_error(ctx, COMMAND, "%s (measured the %zu frames that decoded; results in %s)",
+                        outcome.error, series.n, o.out_dir);
         exit_code = ROMCV_EXIT_FAILURE;
     } else if (outcome.interrupted) {
-        fprintf(stderr, COMMAND ": interrupted after %zu frames; kept what was finished in %s\n",
-                series.n, o.out_dir);
+        romcv_cli_message(ctx, ROMCV_LOG_WARNING, COMMAND,
+                          "interrupted after %zu frames; kept what was finished in %s", series.n,
+                          o.out_dir);
         exit_code = ROMCV_EXIT_INTERRUPTED;
     } else if (series.n == 0) {
-        fprintf(stderr, COMMAND ": %s: no frames in the chosen time range\n", o.in.input);
+        romcv_cli_error(ctx, COMMAND, "%s: no frames in the chosen time range", o.in.input);
         exit_code = ROMCV_EXIT_FAILURE;
     } else if (found == 0) {
-        fprintf(stderr, COMMAND ": %s: no person in view in any of the %zu frames\n", o.in.input,
-                series.n);
+        romcv_cli_error(ctx, COMMAND, "%s: no person in view in any of the %zu frames", o.in.input,
+                        series.n);
         exit_code = ROMCV_EXIT_FAILURE;
     } else if (!ctx->common.quiet) {
         printf("%s: %zu frames (%.3f-%.3f s, %dx%d), a person in %zu\n", outcome.info.input,
@@ -584,9 +532,17 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
                    romcv_angle_info((RomcvAngleId)a)->unit, median,
                    c->is_estimate ? "  [estimate]" : "");
         }
+        if (protocol_result) {
+            romcv_cli_print_protocol_result(stdout, protocol_result, angles);
+        }
         printf("wrote %s/frames.csv, landmarks.trc, angles.mot and summary.json\n", o.out_dir);
     }
+    if (!o.no_video) {
+        /* Last: the slowest output, after everything else is safe on disk. */
+        exit_code = romcv_cli_write_annotated_video(ctx, &run, exit_code);
+    }
     free(checks);
+    romcv_protocol_result_destroy(&protocol_result);
     romcv_angle_results_destroy(&angles);
     romcv_cli_pose_series_free(&series);
     romcv_cli_silhouette_free(&silhouette);

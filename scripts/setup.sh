@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # romcv's first quick-start command: on a fresh Debian 12 machine it installs every
 # package romcv needs, fetches and verifies the models, builds romcv (Release) and runs
-# the main job, `romcv analyze`, on the built-in default input.
+# the main job, `romcv demo`: the built-in digital phantom analysed end to end.
 #
 #   scripts/setup.sh [--no-run]
 #
@@ -60,6 +60,6 @@ fi
 cmake --build "$build" -j"$(nproc)"
 
 if [ "$run_main_job" = 1 ]; then
-  echo "setup: running the main job: build/romcv analyze --out $here/out"
-  "$build/romcv" analyze --out "$here/out"
+  echo "setup: running the main job: build/romcv demo --out $here/out"
+  "$build/romcv" demo --out "$here/out"
 fi

@@ -106,6 +106,19 @@ static void expect_output(const char *needle) {
     ck_assert_msg(strstr(output, needle) != NULL, "output lacks '%s':\n%s", needle, output);
 }
 
+/* Every summary.json the command writes must satisfy schema/summary.schema.json,
+ * checked by an independent validator (Python's json and python3-jsonschema). */
+static void expect_valid_summary(const char *path) {
+    const char *src = romcv_test_env("ROMCV_SOURCE_DIR");
+    char command[8192];
+    char report[4096];
+    snprintf(command, sizeof command,
+             "python3 '%s/tests/report/validate_summary.py' '%s/schema/summary.schema.json' '%s'",
+             src, src, path);
+    int rc = romcv_test_run(command, report, sizeof report);
+    ck_assert_msg(rc == 0, "%s: validator exit %d:\n%s", path, rc, report);
+}
+
 START_TEST(help_and_version) {
     ck_assert_int_eq(romcv("--help"), 0);
     expect_output("usage: romcv COMMAND");
@@ -213,6 +226,7 @@ START_TEST(analyze_builtin_default_input) {
     ck_assert_ptr_nonnull(summary);
     ck_assert_ptr_nonnull(strstr(summary, "\"status\": \"complete\""));
     ck_assert_ptr_nonnull(strstr(summary, "\"with_person\": 91"));
+    expect_valid_summary(summary_path);
     /* The summary is strict JSON (a NaN printed as "nan" would not be). */
     RomcvJsonDoc *doc = NULL;
     RomcvDiag json_diag = {0};
@@ -252,6 +266,7 @@ START_TEST(analyze_no_person_in_view) {
     char *summary = romcv_test_read_file(summary_path, NULL);
     ck_assert_ptr_nonnull(summary);
     ck_assert_ptr_nonnull(strstr(summary, "\"with_person\": 0"));
+    expect_valid_summary(summary_path);
     free(summary);
     free(summary_path);
     romcv_test_remove_tmpdir(dir);
@@ -272,6 +287,9 @@ START_TEST(analyze_real_video_times) {
     ck_assert_int_eq(count_lines(csv), 31);
     ck_assert_ptr_nonnull(strstr(text, "\n0,1.001,"));
     ck_assert_ptr_nonnull(strstr(text, "\n29,1.96863333,"));
+    char *summary_path = romcv_test_path(dir, "summary.json");
+    expect_valid_summary(summary_path);
+    free(summary_path);
     free(text);
     free(csv);
     free(video);
@@ -288,6 +306,9 @@ START_TEST(bad_inputs_get_one_line) {
     ck_assert_msg(strncmp(output, "romcv analyze: ", 15) == 0, "%s", output);
     ck_assert_ptr_nonnull(strstr(output, "nothing.mp4"));
     ck_assert_int_eq(strchr(output, '\n') - output + 1, (long)strlen(output));
+    char *missing_summary = romcv_test_path(dir, "o/summary.json");
+    expect_valid_summary(missing_summary);
+    free(missing_summary);
     /* Zero bytes. */
     char *empty = romcv_test_path(dir, "empty.mp4");
     romcv_test_write_file(empty, "", 0);
@@ -317,6 +338,7 @@ START_TEST(bad_inputs_get_one_line) {
     char *summary_path = romcv_test_path(dir, "cut/summary.json");
     char *summary = romcv_test_read_file(summary_path, NULL);
     ck_assert_ptr_nonnull(strstr(summary, "\"status\": \"failed\""));
+    expect_valid_summary(summary_path);
     free(summary);
     free(summary_path);
     free(csv);
@@ -358,6 +380,8 @@ START_TEST(interrupt_keeps_finished_work) {
     char *summary = romcv_test_read_file(summary_path, NULL);
     ck_assert_ptr_nonnull(summary);
     ck_assert_ptr_nonnull(strstr(summary, "\"status\": \"interrupted\""));
+    ck_assert_ptr_nonnull(strstr(summary, "\"partial\": true"));
+    expect_valid_summary(summary_path);
     free(summary);
     free(summary_path);
     free(csv);
@@ -378,6 +402,7 @@ START_TEST(analyze_with_calibration) {
     char *summary = romcv_test_read_file(summary_path, NULL);
     ck_assert_ptr_nonnull(summary);
     ck_assert_ptr_nonnull(strstr(summary, "\"vertical_line\": \"320,10,330,400\""));
+    expect_valid_summary(summary_path);
     /* A line 45 degrees off is no vertical: refused with its reason. */
     snprintf(args, sizeof args, "analyze --to 1 --vertical 0,0,400,100 --out '%s/out2'", dir);
     ck_assert_int_eq(romcv(args), 1);
