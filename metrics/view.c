@@ -34,8 +34,24 @@ static float sgn(float v) {
     return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f);
 }
 
+/* Internal to this file: a side view whose facing cues cancel out (a
+ * supine leg raise: the face points up, one foot's toe swings past its heel).
+ * The torso is there, so the neighbouring frames' side is used. */
+#define VIEW_SIDE_AMBIGUOUS 5
+/* How far (s) a side view carries over ambiguous frames. */
+#define AMBIGUOUS_CARRY_S 2.0
+
+static int view_of_frame(const RomcvWorkSeries *w, size_t i, const RomcvFrameAxes *axes,
+                         float min_segment_px);
+
 RomcvView romcv__view_of_frame(const RomcvWorkSeries *w, size_t i, const RomcvFrameAxes *axes,
                                float min_segment_px) {
+    int v = view_of_frame(w, i, axes, min_segment_px);
+    return v == VIEW_SIDE_AMBIGUOUS ? ROMCV_VIEW_UNKNOWN : (RomcvView)v;
+}
+
+static int view_of_frame(const RomcvWorkSeries *w, size_t i, const RomcvFrameAxes *axes,
+                         float min_segment_px) {
     const int torso[4] = {ROMCV_LM_LEFT_SHOULDER, ROMCV_LM_RIGHT_SHOULDER, ROMCV_LM_LEFT_HIP,
                           ROMCV_LM_RIGHT_HIP};
     for (int k = 0; k < 4; k++)
@@ -67,6 +83,26 @@ RomcvView romcv__view_of_frame(const RomcvWorkSeries *w, size_t i, const RomcvFr
         return ROMCV_VIEW_RIGHT_SIDE;
     if (vote < 0.0f)
         return ROMCV_VIEW_LEFT_SIDE;
+    return VIEW_SIDE_AMBIGUOUS;
+}
+
+/* The side view of the nearest frame (earlier first) within
+ * AMBIGUOUS_CARRY_S that has one; UNKNOWN if none. */
+static uint8_t nearest_side(const RomcvWorkSeries *w, const uint8_t *view, size_t i) {
+    for (size_t d = 1; d < w->n; d++) {
+        int before = d <= i, after = i + d < w->n;
+        if (!before && !after)
+            break;
+        if (before && w->time_s[i] - w->time_s[i - d] <= AMBIGUOUS_CARRY_S &&
+            (view[i - d] == ROMCV_VIEW_LEFT_SIDE || view[i - d] == ROMCV_VIEW_RIGHT_SIDE))
+            return view[i - d];
+        if (after && w->time_s[i + d] - w->time_s[i] <= AMBIGUOUS_CARRY_S &&
+            (view[i + d] == ROMCV_VIEW_LEFT_SIDE || view[i + d] == ROMCV_VIEW_RIGHT_SIDE))
+            return view[i + d];
+        if ((!before || w->time_s[i] - w->time_s[i - d] > AMBIGUOUS_CARRY_S) &&
+            (!after || w->time_s[i + d] - w->time_s[i] > AMBIGUOUS_CARRY_S))
+            break;
+    }
     return ROMCV_VIEW_UNKNOWN;
 }
 
@@ -81,12 +117,12 @@ void romcv__detect_views(const RomcvWorkSeries *w, const RomcvFrameAxes *axes, f
         return;
     }
     for (size_t i = 0; i < n; i++)
-        raw[i] = (uint8_t)romcv__view_of_frame(w, i, axes, min_segment_px);
+        raw[i] = (uint8_t)view_of_frame(w, i, axes, min_segment_px);
     /* Majority over +-0.25 s, so one ambiguous frame in a turn does not split a
      * run of frames (each run is measured with one sign convention). Cost:
      * O(n * frames per window). */
     size_t lo = 0, hi = 0;
-    int counts[ROMCV_VIEW_RIGHT_SIDE + 1] = {0};
+    int counts[VIEW_SIDE_AMBIGUOUS + 1] = {0};
     for (size_t i = 0; i < n; i++) {
         while (hi < n && w->time_s[hi] <= w->time_s[i] + VOTE_HALF_WINDOW_S)
             counts[raw[hi++]]++;
@@ -97,11 +133,17 @@ void romcv__detect_views(const RomcvWorkSeries *w, const RomcvFrameAxes *axes, f
             view[i] = ROMCV_VIEW_UNKNOWN; /* no torso: nothing to measure anyway */
             continue;
         }
+        int best_count = best == VIEW_SIDE_AMBIGUOUS ? 0 : counts[best];
         for (int v = ROMCV_VIEW_FRONT; v <= ROMCV_VIEW_RIGHT_SIDE; v++)
-            if (counts[v] > counts[best])
-                best = v;
+            if (counts[v] > best_count)
+                best = v, best_count = counts[v];
         view[i] = (uint8_t)best;
     }
+    /* Ambiguous side frames the vote could not settle take the nearest
+     * side view; the side a person lies or stands on does not flip unseen. */
+    for (size_t i = 0; i < n; i++)
+        if (view[i] == VIEW_SIDE_AMBIGUOUS)
+            view[i] = nearest_side(w, view, i);
     free(raw);
 }
 

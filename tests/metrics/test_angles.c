@@ -670,6 +670,33 @@ START_TEST(knee_fppa_not_measured_when_turned_or_end_on) {
 }
 END_TEST
 
+/* A supine leg raise seen from the side: the face points up and the raised
+ * foot's toe swings past its heel, so the facing cues cancel for a while.
+ * The side does not flip unseen: those frames keep the neighbours' side
+ * view (they read "unknown", and the leg raise lost its hip flexion at end
+ * range, on the phantom). */
+START_TEST(ambiguous_side_frames_keep_the_side_view) {
+    Seq s;
+    seq_init(&s, 40);
+    for (size_t i = 0; i < s.n; i++) {
+        side_pose(&s, i, 0, 0, 0, 0, 0);
+        if (i >= 15 && i < 25) {
+            s.x[0][i] = 0.5f * (s.x[7][i] + s.x[8][i]); /* nose straight up */
+            /* One foot points forward, the other backward: votes cancel. */
+            s.x[31][i] = s.x[29][i] - 50;
+        }
+    }
+    RomcvMetricsSettings st;
+    raw_settings(&st);
+    RomcvAngleResults *r = compute(&s, &st, NULL, NULL);
+    for (size_t i = 0; i < s.n; i++)
+        ck_assert_msg(r->view[i] == ROMCV_VIEW_RIGHT_SIDE, "frame %zu: view %s", i,
+                      romcv_view_name((RomcvView)r->view[i]));
+    ck_assert_uint_eq(r->channel[ROMCV_ANGLE_KNEE_FLEXION_RIGHT].valid, s.n);
+    romcv_angle_results_destroy(&r);
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("metrics_angles");
     TCase *tc = tcase_create("angles");
@@ -683,6 +710,7 @@ static Suite *suite(void) {
     tcase_add_test(tc, mirrored_video_keeps_anatomical_sides);
     tcase_add_test(tc, calibrated_vertical_from_camera_roll);
     tcase_add_test(tc, forced_view_overrides_detection);
+    tcase_add_test(tc, ambiguous_side_frames_keep_the_side_view);
     tcase_add_test(tc, confidence_and_reason_codes);
     tcase_add_test(tc, markers_tilt_and_lordosis);
     tcase_add_test(tc, silhouette_estimates);
