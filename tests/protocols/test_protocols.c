@@ -86,6 +86,7 @@ static void absent(Clip *c, size_t i) {
 typedef struct FrontPose {
     double obliquity, lean, ir_l, ir_r, lift_l, lift_r;
     int seated;
+    int prone; /* camera at the feet: the shanks point up, seen from behind */
 } FrontPose;
 
 static void front(Clip *c, size_t i, const FrontPose *p) {
@@ -103,7 +104,8 @@ static void front(Clip *c, size_t i, const FrontPose *p) {
         double lateral = side ? -1.0 : 1.0; /* +x is the person's left */
         double ir = (side ? p->ir_r : p->ir_l) * DEG, lift = side ? p->lift_r : p->lift_l;
         double kx = cx + lateral * hw, ky = cy + (p->seated ? 60 : 200);
-        double ax = kx + lateral * 200 * sin(ir), ay = ky + 200 * cos(ir) - lift;
+        double ax = kx + lateral * 200 * sin(ir),
+               ay = ky + (p->prone ? -1 : 1) * 200 * cos(ir) - lift;
         if (!p->seated) {
             ky -= 0.5 * lift; /* the knee bends to lift the foot */
         }
@@ -114,6 +116,12 @@ static void front(Clip *c, size_t i, const FrontPose *p) {
         set(c, i, ROMCV_LM_LEFT_ELBOW + side, sx + lateral * 110, sy + 130);
         set(c, i, ROMCV_LM_LEFT_WRIST + side, sx + lateral * 115, sy + 250);
     }
+    if (p->prone) {
+        /* Seen from behind: the person's left is on the image's left. */
+        for (int k = 0; k < NLM; k++) {
+            c->x[k][i] = (float)WIDTH - c->x[k][i];
+        }
+    }
 }
 
 /* A side view, facing the image's right. The feet stay put; knee: knee
@@ -121,7 +129,7 @@ static void front(Clip *c, size_t i, const FrontPose *p) {
  * trunk: trunk inclination forward; pelvic_tilt: the ASIS-PSIS markers'
  * tilt (anterior positive). */
 typedef struct SidePose {
-    double knee, trunk, pelvic_tilt;
+    double knee, trunk, pelvic_tilt, lordosis;
 } SidePose;
 
 static void side(Clip *c, size_t i, const SidePose *p) {
@@ -152,6 +160,15 @@ static void side(Clip *c, size_t i, const SidePose *p) {
             c->my[ROMCV_MARKER_ASIS_RIGHT][i] = (float)(my + 35 * sin(t));
             c->mx[ROMCV_MARKER_PSIS_RIGHT][i] = (float)(mx - 35 * cos(t));
             c->my[ROMCV_MARKER_PSIS_RIGHT][i] = (float)(my - 35 * sin(t));
+            /* Spinous processes on an arc behind the trunk: the chords S1-L3
+             * and L3-T12 turn by half the lordosis (inscribed angle), L3
+             * forward of the T12-S1 line. */
+            double q = p->lordosis / 4 * DEG, sx1 = hx - 60, sy1 = hy - 30;
+            double lx = sx1 + 80 * sin(q), ly = sy1 - 80 * cos(q);
+            c->mx[ROMCV_MARKER_S1][i] = (float)sx1, c->my[ROMCV_MARKER_S1][i] = (float)sy1;
+            c->mx[ROMCV_MARKER_L3][i] = (float)lx, c->my[ROMCV_MARKER_L3][i] = (float)ly;
+            c->mx[ROMCV_MARKER_T12][i] = (float)(lx - 80 * sin(q));
+            c->my[ROMCV_MARKER_T12][i] = (float)(ly - 80 * cos(q));
         }
     }
 }
@@ -196,6 +213,10 @@ static Analysis analyze(const Clip *c, const char *protocol, int with_markers) {
     markers.y[ROMCV_MARKER_ASIS_RIGHT] = c->my[ROMCV_MARKER_ASIS_RIGHT];
     markers.x[ROMCV_MARKER_PSIS_RIGHT] = c->mx[ROMCV_MARKER_PSIS_RIGHT];
     markers.y[ROMCV_MARKER_PSIS_RIGHT] = c->my[ROMCV_MARKER_PSIS_RIGHT];
+    for (int k = ROMCV_MARKER_T12; k <= ROMCV_MARKER_S1; k++) {
+        markers.x[k] = c->mx[k];
+        markers.y[k] = c->my[k];
+    }
     RomcvProtocolSettings ps;
     romcv_protocol_default_settings(&ps);
     ps.metrics.image_width = WIDTH;
@@ -588,6 +609,126 @@ START_TEST(wrong_view_is_warned) {
 }
 END_TEST
 
+/* ------------------------------------------- the other protocols */
+
+START_TEST(prone_rotation_end_ranges) {
+    Clip c;
+    clip_init(&c, ROTATION_CLIP_S);
+    const double end[4] = {36, 42, 31, 44};
+    for (size_t i = 0; i < c.n; i++) {
+        double e[4];
+        for (int k = 0; k < 4; k++) {
+            e[k] = excursion(c.t[i], rotation_start[k], 1.0, 1.0);
+        }
+        FrontPose p = {.prone = 1};
+        p.ir_r = end[0] * e[0] - end[1] * e[1];
+        p.ir_l = end[2] * e[2] - end[3] * e[3];
+        front(&c, i, &p);
+    }
+    Analysis a = analyze(&c, "prone-hip-rotation", 0);
+    const RomcvProtocolResult *r = a.result;
+    print_result(r);
+    ck_assert_int_eq((int)r->dominant_view, ROMCV_VIEW_BACK);
+    ck_assert(r->view_ok);
+    ck_assert_uint_eq(r->n_repetitions, 4);
+    ck_assert_msg(fabsf(measure(r, "hip_ir_right")->best - 36) < 0.7f, "right IR %.2f",
+                  measure(r, "hip_ir_right")->best);
+    ck_assert_msg(fabsf(measure(r, "hip_er_right")->best - 42) < 0.7f, "right ER %.2f",
+                  measure(r, "hip_er_right")->best);
+    ck_assert_msg(fabsf(measure(r, "hip_ir_left")->best - 31) < 0.7f, "left IR %.2f",
+                  measure(r, "hip_ir_left")->best);
+    ck_assert_msg(fabsf(measure(r, "hip_er_left")->best - 44) < 0.7f, "left ER %.2f",
+                  measure(r, "hip_er_left")->best);
+    ck_assert_uint_eq(r->n_flags, 0);
+    analysis_free(&a);
+    clip_free(&c);
+}
+END_TEST
+
+/* Standing still, seen from the right, with pelvic and spinal markers. */
+static void standing(Clip *c, double tilt, double lordosis) {
+    clip_init(c, 4.0);
+    for (size_t i = 0; i < c->n; i++) {
+        SidePose p = {.knee = 2, .trunk = 3, .pelvic_tilt = tilt, .lordosis = lordosis};
+        side(c, i, &p);
+    }
+}
+
+START_TEST(standing_posture_tilt_with_lordosis) {
+    Clip c;
+    standing(&c, 22, 66);
+    Analysis a = analyze(&c, "standing-posture", 1);
+    const RomcvProtocolResult *r = a.result;
+    print_result(r);
+    ck_assert_uint_eq(r->n_repetitions, 1);
+    ck_assert_msg(fabsf(measure(r, "pelvic_tilt")->best - 22) < 0.5f, "tilt %.2f",
+                  measure(r, "pelvic_tilt")->best);
+    ck_assert_msg(fabsf(measure(r, "lumbar_lordosis")->best - 66) < 0.5f, "lordosis %.2f",
+                  measure(r, "lumbar_lordosis")->best);
+    ck_assert_int_eq(measure(r, "lumbar_lordosis")->outside_normal, 1);
+    ck_assert_uint_eq(count_flags(r, "anterior_tilt_lordosis"), 1);
+    analysis_free(&a);
+    clip_free(&c);
+    /* Tilted but with a normal curve, and a normal posture: no flag. */
+    standing(&c, 22, 50);
+    a = analyze(&c, "standing-posture", 1);
+    ck_assert_uint_eq(a.result->n_flags, 0);
+    analysis_free(&a);
+    clip_free(&c);
+    standing(&c, 12, 45);
+    a = analyze(&c, "standing-posture", 1);
+    ck_assert_uint_eq(a.result->n_flags, 0);
+    ck_assert_int_eq(measure(a.result, "lumbar_lordosis")->outside_normal, 0);
+    analysis_free(&a);
+    clip_free(&c);
+}
+END_TEST
+
+/* Seated 2 s, then three rises: up over 1 s, stand 1 s, down over 1 s, sit
+ * 1 s; the trunk leans forward by lean_deg while rising. */
+static void sit_to_stand(Clip *c, double lean_deg) {
+    clip_init(c, 15.0);
+    for (size_t i = 0; i < c->n; i++) {
+        double t = c->t[i], up = 0, lean = 0;
+        for (int r = 0; r < 3; r++) {
+            double start = 2.0 + 4.0 * r;
+            up += excursion(t, start, 1.0, 1.0);
+            lean += excursion(t, start, 0.5, 0.0);
+        }
+        SidePose p = {.knee = 90 * (1 - up), .trunk = 10 + lean_deg * lean};
+        side(c, i, &p);
+    }
+}
+
+START_TEST(sit_to_stand_repetitions_and_trunk_lean) {
+    Clip c;
+    sit_to_stand(&c, 35);
+    Analysis a = analyze(&c, "sit-to-stand", 0);
+    const RomcvProtocolResult *r = a.result;
+    print_result(r);
+    ck_assert(r->view_ok);
+    ck_assert_uint_eq(r->n_repetitions, 3);
+    const RomcvMeasureResult *d = measure(r, "duration");
+    for (size_t k = 0; k < d->n_values; k++) {
+        /* Above the thresholds from about a third of the way up to a third
+         * of the way down: about 2.3 of the 3 s. */
+        ck_assert_msg(d->values[k].value > 2.0f && d->values[k].value < 3.1f, "rep %zu %.2f s", k,
+                      d->values[k].value);
+    }
+    ck_assert_uint_eq(r->n_flags, 0);
+    analysis_free(&a);
+    clip_free(&c);
+    sit_to_stand(&c, 60);
+    a = analyze(&c, "sit-to-stand", 0);
+    print_result(a.result);
+    ck_assert_uint_eq(count_flags(a.result, "excessive_trunk_lean"), 3);
+    ck_assert_msg(fabsf(a.result->flag[0].magnitude - 70) < 1.5f, "lean %.2f",
+                  a.result->flag[0].magnitude);
+    analysis_free(&a);
+    clip_free(&c);
+}
+END_TEST
+
 /* ------------------------------------------------------------ the table */
 
 START_TEST(table_is_complete_and_sourced) {
@@ -772,6 +913,9 @@ static Suite *suite(void) {
     tcase_add_test(tc, squat_repetitions_and_depth);
     tcase_add_test(tc, lumbar_dominant_bend_is_flagged);
     tcase_add_test(tc, wrong_view_is_warned);
+    tcase_add_test(tc, prone_rotation_end_ranges);
+    tcase_add_test(tc, standing_posture_tilt_with_lordosis);
+    tcase_add_test(tc, sit_to_stand_repetitions_and_trunk_lean);
     tcase_add_test(tc, table_is_complete_and_sourced);
     tcase_add_test(tc, bad_arguments_are_rejected);
     suite_add_tcase(s, tc);
