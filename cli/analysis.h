@@ -66,6 +66,7 @@ typedef struct RomcvCliAnalysis {
     const char *angle_kernels;           /* "avx2" */
     const RomcvProtocolResult *protocol; /* NULL without --protocol */
     double metres_per_pixel;             /* from --scale or --height; 0: unknown */
+    int html_written;                    /* report.html was written */
     const char *status;                  /* "complete", "interrupted", "failed" */
     const char *error;                   /* why the run failed (beyond the input), or NULL */
     int argc;                            /* the command line, recorded in summary.json */

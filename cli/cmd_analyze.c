@@ -482,14 +482,17 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
         .argc = argc,
         .argv = argv,
     };
-    RomcvDiag summary_diag = {0};
-    if (romcv_cli_write_summary(&run, &summary_diag) < 0) {
-        romcv_cli_fail_diag(ctx, COMMAND, &summary_diag);
-        exit_code = ROMCV_EXIT_FAILURE;
-    }
+    /* The report first, so that the summary can list it among the files. */
     RomcvDiag html_diag = {0};
     if (romcv_cli_write_html(ctx, &run, &html_diag) < 0) {
         romcv_cli_fail_diag(ctx, COMMAND, &html_diag);
+        exit_code = ROMCV_EXIT_FAILURE;
+    } else {
+        run.html_written = 1;
+    }
+    RomcvDiag summary_diag = {0};
+    if (romcv_cli_write_summary(&run, &summary_diag) < 0) {
+        romcv_cli_fail_diag(ctx, COMMAND, &summary_diag);
         exit_code = ROMCV_EXIT_FAILURE;
     }
     size_t found = romcv_cli_pose_series_found(&series);
@@ -535,7 +538,8 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
         if (protocol_result) {
             romcv_cli_print_protocol_result(stdout, protocol_result, angles);
         }
-        printf("wrote %s/frames.csv, landmarks.trc, angles.mot and summary.json\n", o.out_dir);
+        printf("wrote %s/report.html, summary.json, frames.csv, landmarks.trc and angles.mot\n",
+               o.out_dir);
     }
     if (!o.no_video) {
         /* Last: the slowest output, after everything else is safe on disk. */

@@ -60,10 +60,14 @@ int romcv_cli_write_summary(const RomcvCliAnalysis *run, RomcvDiag *diag) {
     /* The per-frame files exist when the angles were computed and no later
      * step failed (cmd_analyze.c writes them last, and a failure there sets
      * run->error). */
-    static const char *const frame_files[] = {"frames.csv", "landmarks.trc", "angles.mot"};
+    static const char *const frame_files[] = {"frames.csv", "landmarks.trc", "angles.mot",
+                                              "report.html"};
     if (run->angles && !run->error) {
         s.files = frame_files;
-        s.n_files = ROMCV_COUNT_OF(frame_files);
+        s.n_files = ROMCV_COUNT_OF(frame_files) - (run->html_written ? 0 : 1);
+    } else if (run->html_written) {
+        s.files = frame_files + 3;
+        s.n_files = 1;
     }
     s.status = status_from_name(run->status);
     s.error = run->error ? run->error : run->outcome->failed ? run->outcome->error : NULL;
