@@ -16,6 +16,7 @@
  * ints as INT_MIN, strings as NULL. */
 typedef struct PhantomArgs {
     const char *protocol, *out, *truth, *markers, *lift_side, *lifted_side;
+    const char *marker_colour; /* --marker-colour: one colour for every marker */
     int no_truth, width, height, fps, seed, repetitions, arms_at_sides;
     double duration, body_height, build, sway;
     double cam_distance, cam_height, cam_azimuth, cam_pitch, cam_roll, fov, k1, k2;
@@ -114,6 +115,10 @@ int romcv_cli_phantom(RomcvCliContext *ctx, int argc, char **argv) {
          "postural sway amplitude (default 0.3)"},
         {"markers", 'm', ROMCV_OPT_CHOICE, &a.markers, 0, 0, "none|stickers|balls", "KIND",
          "skin markers (default: balls in side views, none in front views)"},
+        {"marker-colour", 0, ROMCV_OPT_CHOICE, &a.marker_colour, 0, 0,
+         "own|green|magenta|yellow|cyan|red", "COLOUR",
+         "every marker in one colour, as one pack of stickers (default own: each marker in "
+         "its own colour)"},
         {"camera-distance", 0, ROMCV_OPT_DOUBLE, &a.cam_distance, 0.5, 50, NULL, "M",
          "camera to the subject's axis"},
         {"camera-height", 0, ROMCV_OPT_DOUBLE, &a.cam_height, 0, 5, NULL, "M",
@@ -204,6 +209,19 @@ int romcv_cli_phantom(RomcvCliContext *ctx, int argc, char **argv) {
         s.markers = strcmp(a.markers, "balls") == 0      ? ROMCV_MARKERS_BALLS
                     : strcmp(a.markers, "stickers") == 0 ? ROMCV_MARKERS_STICKERS
                                                          : ROMCV_MARKERS_NONE;
+    }
+    if (a.marker_colour) {
+        /* The phantom's own marker colours (samples/render.c), one for all. */
+        static const struct {
+            const char *name;
+            uint32_t rgb;
+        } colours[] = {{"green", 0x1edc3c}, {"magenta", 0xe628c8}, {"yellow", 0xfae614},
+                       {"cyan", 0x14dcf0},  {"red", 0xfa3c1e},     {"own", 0}};
+        for (size_t i = 0; i < sizeof colours / sizeof colours[0]; i++) {
+            if (strcmp(a.marker_colour, colours[i].name) == 0) {
+                s.marker_rgb = colours[i].rgb;
+            }
+        }
     }
     set_d(&s.camera.distance_m, a.cam_distance);
     set_d(&s.camera.height_m, a.cam_height);

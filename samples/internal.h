@@ -306,6 +306,9 @@ typedef struct PhRenderer PhRenderer;
 
 int romcv__renderer_create(PhRenderer **out, const PhCamera *cam);
 void romcv__renderer_destroy(PhRenderer **r);
+/* Replaces a material's albedo (sRGB 0..255), e.g. one colour for every
+ * marker (RomcvPhantomSettings.marker_rgb). */
+void romcv__renderer_set_albedo(PhRenderer *r, int material, const uint8_t srgb[3]);
 /* Renders list into an RGB24 image of the camera's size. */
 void romcv__renderer_draw(PhRenderer *r, const PhPrimList *list, uint8_t *rgb, int stride);
 

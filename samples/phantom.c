@@ -155,6 +155,10 @@ int romcv_phantom_create(RomcvPhantom **out, const RomcvPhantomSettings *setting
         (rc = check_range(diag, "repetitions", s->script.sts_repetitions, 1, 20)) < 0) {
         return rc;
     }
+    if (s->marker_rgb > 0xffffff) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "phantom: marker colour %#x: not 0xRRGGBB",
+                              (unsigned)s->marker_rgb);
+    }
     if (s->markers < ROMCV_MARKERS_NONE || s->markers > ROMCV_MARKERS_BALLS) {
         return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "phantom: unknown marker kind %d",
                               (int)s->markers);
@@ -178,6 +182,13 @@ int romcv_phantom_create(RomcvPhantom **out, const RomcvPhantomSettings *setting
     if (rc < 0) {
         free(ph);
         return romcv_diag_set(diag, rc, "phantom: out of memory");
+    }
+    if (s->marker_rgb) {
+        const uint8_t rgb[3] = {(uint8_t)(s->marker_rgb >> 16), (uint8_t)(s->marker_rgb >> 8),
+                                (uint8_t)s->marker_rgb};
+        for (int m = 0; m < ROMCV_PM_COUNT; m++) {
+            romcv__renderer_set_albedo(ph->renderer, PH_MAT_MARKER_0 + m, rgb);
+        }
     }
     *out = ph;
     return 0;

@@ -673,3 +673,11 @@ void romcv__renderer_draw(PhRenderer *r, const PhPrimList *list, uint8_t *rgb, i
         }
     }
 }
+
+void romcv__renderer_set_albedo(PhRenderer *r, int material, const uint8_t srgb[3]) {
+    if (material >= 0 && material < PH_MAT_COUNT) {
+        for (int k = 0; k < 3; k++) {
+            r->albedo[material][k] = (float)srgb_to_linear(srgb[k]);
+        }
+    }
+}

@@ -107,6 +107,7 @@ int romcv__truth_json_begin(void **writer, FILE *file, const RomcvPhantom *ph, c
     key_number(w, "body_height_m", s->body_height_m);
     key_number(w, "build", s->build);
     key_number(w, "sway_deg", s->sway_deg);
+    key_number(w, "marker_rgb", s->marker_rgb); /* 0: each marker its own colour */
     romcv__json_write_key(w, "markers");
     romcv__json_write_string(w, marker_kind_name(s->markers));
     const RomcvPhantomScript *sc = &s->script;

@@ -156,7 +156,12 @@ typedef struct RomcvPhantomSettings {
     double sway_deg;         /* amplitude of the seeded postural sway (default 0.3) */
     RomcvPhantomCamera camera;
     RomcvPhantomScript script;
-    int reserved[8];
+    /* Every marker in one colour, 0xRRGGBB (sRGB albedo), as a clinic sticks
+     * on one pack of markers (issue 10's detector looks for one colour); 0
+     * (default): each marker in its own colour (docs/phantom.md). Taken from
+     * reserved[0], so the struct keeps its size. */
+    uint32_t marker_rgb;
+    int reserved[7];
 } RomcvPhantomSettings;
 
 /* Fills settings with the defaults of protocol (documented above). */
