@@ -460,3 +460,145 @@ extern "C" int romcv__cv_text_size(const char *text, float scale, float thicknes
         return ROMCV_E_EXTERNAL;
     }
 }
+
+// ------------------------------------------------------------ colour blobs
+
+namespace {
+
+// A frame used as a GRAY8 mask of the given size.
+bool mask_ok(const RomcvFrame *mask, int width, int height) {
+    return frame_ok(mask) && mask->format == ROMCV_PIX_GRAY8 && mask->width == width &&
+           mask->height == height;
+}
+
+} // namespace
+
+extern "C" int romcv__cv_rgb_to_hsv(const RomcvFrame *src, RomcvFrame *dst, RomcvDiag *diag) {
+    if (!frame_ok(src) || !frame_ok(dst) || src->format != ROMCV_PIX_RGB24 ||
+        dst->format != ROMCV_PIX_RGB24 || src->width != dst->width || src->height != dst->height) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "rgb_to_hsv: frames of different sizes");
+    }
+    try {
+        cv::Mat out = wrap(dst);
+        cv::cvtColor(wrap(src), out, cv::COLOR_RGB2HSV);
+        return 0;
+    } catch (const std::exception &e) {
+        return external_error(diag, "rgb_to_hsv", e);
+    }
+}
+
+extern "C" int romcv__cv_hsv_in_range(const RomcvFrame *hsv, const RomcvCvHsvRange *range,
+                                      RomcvFrame *mask, RomcvDiag *diag) {
+    if (!frame_ok(hsv) || hsv->format != ROMCV_PIX_RGB24 || !range ||
+        !mask_ok(mask, hsv->width, hsv->height)) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "hsv_in_range: invalid arguments");
+    }
+    try {
+        cv::Mat in = wrap(hsv), out = wrap(mask);
+        if (range->h_lo <= range->h_hi) {
+            cv::inRange(in, cv::Scalar(range->h_lo, range->s_lo, range->v_lo),
+                        cv::Scalar(range->h_hi, range->s_hi, range->v_hi), out);
+        } else {
+            // A range through red is two ranges: [h_lo, 179] and [0, h_hi].
+            cv::Mat upper;
+            cv::inRange(in, cv::Scalar(range->h_lo, range->s_lo, range->v_lo),
+                        cv::Scalar(179, range->s_hi, range->v_hi), upper);
+            cv::inRange(in, cv::Scalar(0, range->s_lo, range->v_lo),
+                        cv::Scalar(range->h_hi, range->s_hi, range->v_hi), out);
+            cv::bitwise_or(out, upper, out);
+        }
+        return 0;
+    } catch (const std::exception &e) {
+        return external_error(diag, "hsv_in_range", e);
+    }
+}
+
+extern "C" int romcv__cv_morphology(RomcvFrame *mask, RomcvCvMorphology op, int radius,
+                                    RomcvDiag *diag) {
+    if (!frame_ok(mask) || mask->format != ROMCV_PIX_GRAY8 || radius < 0 || radius > 64) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "morphology: invalid arguments");
+    }
+    if (radius == 0) {
+        return 0;
+    }
+    try {
+        cv::Mat m = wrap(mask);
+        cv::Mat kernel =
+            cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * radius + 1, 2 * radius + 1));
+        cv::morphologyEx(m, m, op == ROMCV_CV_CLOSE ? cv::MORPH_CLOSE : cv::MORPH_OPEN, kernel);
+        return 0;
+    } catch (const std::exception &e) {
+        return external_error(diag, "morphology", e);
+    }
+}
+
+extern "C" int romcv__cv_blobs(const RomcvFrame *mask, int min_area, int max_area,
+                               RomcvCvBlob *blobs, int max, int *count, int *total,
+                               RomcvDiag *diag) {
+    if (!frame_ok(mask) || mask->format != ROMCV_PIX_GRAY8 || !count || !total || max < 0 ||
+        (max > 0 && !blobs)) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "blobs: invalid arguments");
+    }
+    *count = 0;
+    *total = 0;
+    try {
+        cv::Mat labels, stats, centroids;
+        int n = cv::connectedComponentsWithStats(wrap(mask), labels, stats, centroids, 8, CV_32S);
+        for (int i = 1; i < n; i++) { // label 0 is the background
+            int area = stats.at<int>(i, cv::CC_STAT_AREA);
+            if (area < min_area || area > max_area) {
+                continue;
+            }
+            (*total)++;
+            if (*count >= max) {
+                continue;
+            }
+            cv::Rect box(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                         stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+            // This region alone (another region's pixels may share its box),
+            // with a one-pixel margin so findContours sees its whole edge.
+            cv::Mat region = cv::Mat::zeros(box.height + 2, box.width + 2, CV_8U);
+            cv::Mat inner = region(cv::Rect(1, 1, box.width, box.height));
+            cv::compare(labels(box), i, inner, cv::CMP_EQ);
+            cv::Moments mo = cv::moments(region, true);
+            RomcvCvBlob *b = &blobs[*count];
+            // Moments count pixel centres at integers (OpenCV's convention);
+            // romcv's pixels have their centres at +0.5, and the margin
+            // shifted the region by one pixel.
+            b->x = (float)(box.x - 1 + mo.m10 / mo.m00 + 0.5);
+            b->y = (float)(box.y - 1 + mo.m01 / mo.m00 + 0.5);
+            b->area = (float)area;
+            // The ellipse with the same second moments (Hu 1962; Teague 1980):
+            // eigenvalues of the normalised central moments; a uniform disc of
+            // radius r has mu20 / m00 = r^2 / 4, so a semi-axis is 2 sqrt(l).
+            // Each pixel is a unit square, not a point: its own variance
+            // (1/12 per axis) is added, so one pixel is a disc of radius ~0.58.
+            double a = mo.mu20 / mo.m00 + 1.0 / 12, c = mo.mu02 / mo.m00 + 1.0 / 12;
+            double bb = mo.mu11 / mo.m00;
+            double root = std::sqrt((a - c) * (a - c) / 4 + bb * bb);
+            double l1 = (a + c) / 2 + root, l2 = std::max(0.0, (a + c) / 2 - root);
+            b->major = (float)(2 * std::sqrt(l1));
+            b->minor = (float)(2 * std::sqrt(l2));
+            std::vector<std::vector<cv::Point>> contours;
+            cv::findContours(region, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+            double perimeter = 0;
+            for (const std::vector<cv::Point> &contour : contours) {
+                perimeter = std::max(perimeter, cv::arcLength(contour, true));
+            }
+            // The contour runs through the edge pixels' centres; the region's
+            // outer edge lies half a pixel further out, which for a convex
+            // shape adds 2 pi * 0.5 to the perimeter. With that, a digital disc
+            // of any radius scores near 1 and a single pixel is not 0/0.
+            perimeter += CV_PI;
+            b->circularity = (float)std::min(1.0, 4 * CV_PI * area / (perimeter * perimeter));
+            b->left = box.x;
+            b->top = box.y;
+            b->width = box.width;
+            b->height = box.height;
+            (*count)++;
+        }
+        return 0;
+    } catch (const std::exception &e) {
+        return external_error(diag, "blobs", e);
+    }
+}

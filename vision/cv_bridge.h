@@ -129,6 +129,63 @@ int romcv__cv_draw(RomcvFrame *frame, const RomcvCvShape *shapes, size_t count, 
 int romcv__cv_text_size(const char *text, float scale, float thickness, int *width, int *height,
                         int *baseline);
 
+/* ------------------------------------------------------------ colour blobs */
+/*
+ * Coloured skin markers (vision/markers.c): the frame goes to HSV, a colour
+ * range becomes a mask, morphology tidies it and each connected region is
+ * measured. Masks and HSV images are RomcvFrames the caller owns, so the
+ * detector keeps its buffers from frame to frame (bounded memory).
+ */
+
+/* A colour range on OpenCV's 8-bit HSV scale: H 0..179 (degrees / 2), S and
+ * V 0..255, all bounds inclusive. h_lo > h_hi wraps through red (H 170..10
+ * is h_lo 170, h_hi 10). */
+typedef struct RomcvCvHsvRange {
+    int h_lo, h_hi;
+    int s_lo, s_hi;
+    int v_lo, v_hi;
+} RomcvCvHsvRange;
+
+/* cvtColor RGB -> HSV: src RGB24, dst an RGB24-format frame of the same size
+ * whose three bytes per pixel receive H, S, V (the scale above). */
+int romcv__cv_rgb_to_hsv(const RomcvFrame *src, RomcvFrame *dst, RomcvDiag *diag);
+
+/* inRange on an HSV frame (romcv__cv_rgb_to_hsv) into a GRAY8 mask of the
+ * same size: 255 inside the range, 0 outside. */
+int romcv__cv_hsv_in_range(const RomcvFrame *hsv, const RomcvCvHsvRange *range, RomcvFrame *mask,
+                           RomcvDiag *diag);
+
+typedef enum RomcvCvMorphology {
+    ROMCV_CV_OPEN = 0,  /* erode then dilate: removes specks smaller than the kernel */
+    ROMCV_CV_CLOSE = 1, /* dilate then erode: fills holes and notches (a highlight) */
+} RomcvCvMorphology;
+
+/* morphologyEx in place on a GRAY8 mask with an elliptic kernel of
+ * (2 radius + 1) px; radius 0 does nothing. */
+int romcv__cv_morphology(RomcvFrame *mask, RomcvCvMorphology op, int radius, RomcvDiag *diag);
+
+/* One 8-connected region of a mask. Coordinates use the pixel-centre
+ * convention of romcv (pixel (i, j) covers [i, i+1) x [j, j+1), its centre at
+ * (i + 0.5, j + 0.5)), not OpenCV's integer centres. */
+typedef struct RomcvCvBlob {
+    float x, y;         /* centroid from the region's image moments m10/m00, m01/m00 (px):
+                         * sub-pixel, the mean of its pixel centres */
+    float area;         /* pixels */
+    float major, minor; /* semi-axes of the ellipse with the same second moments (px): for a
+                         * filled disc of radius r both are r */
+    float circularity;  /* 4 pi area / perimeter^2 of the outer contour, with the contour
+                         * traced around the pixels' outer edges, in (0, ~1] */
+    int left, top, width, height; /* bounding box, px */
+} RomcvCvBlob;
+
+/* connectedComponentsWithStats (8-connectivity) on a GRAY8 mask (non-zero is
+ * foreground), then, for each region whose area lies in [min_area,
+ * max_area], its moments and outer contour. Writes up to max regions, in
+ * label order (top to bottom), to blobs and their number to *count;
+ * *total receives how many qualified (may exceed max). */
+int romcv__cv_blobs(const RomcvFrame *mask, int min_area, int max_area, RomcvCvBlob *blobs, int max,
+                    int *count, int *total, RomcvDiag *diag);
+
 #ifdef __cplusplus
 }
 #endif

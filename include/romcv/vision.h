@@ -262,6 +262,178 @@ ROMCV_API int romcv_silhouette_posterior_contour(const float *mask, int width, i
                                                  float *y, int max_points, int *count,
                                                  RomcvSilhouetteStats *stats);
 
+/* ------------------------------------------------------------ skin markers */
+/*
+ * Coloured round skin markers (issue 10): flat stickers or small balls on the
+ * ASIS, PSIS and spinous processes, found per frame by colour (HSV
+ * segmentation through OpenCV), given anatomical names from their
+ * arrangement around the BlazePose landmarks, and tracked through the video.
+ * romcv_metrics_compute() turns the tracks (a RomcvMarkerSeries) into pelvic
+ * tilt, obliquity and lordosis measured on the markers instead of estimated.
+ * docs/markers.md explains the method and how to place and film markers.
+ *
+ * Detection, per frame (vision/markers.c): RGB -> HSV; the pixels inside the
+ * colour range form a mask; an optional closing (closing_radius px) can
+ * fill a large ball's highlight; each 8-connected region is measured (area,
+ * centroid from its
+ * image moments, sub-pixel; the ellipse of its second moments; the
+ * circularity of its outline). A region is a marker when its equivalent
+ * radius sqrt(area / pi) lies in [min_radius_px, max_radius_px], its
+ * roundness (minor / major semi-axis: 1 for a disc, cos(angle) for a sticker
+ * seen at an angle) is at least min_roundness and its circularity at least
+ * min_circularity. Coordinates: pixel (i, j) has its centre at (i + 0.5,
+ * j + 0.5), as the landmarks.
+ *
+ * Colour: a range given by name or numbers (romcv_marker_colour_parse), or
+ * "auto": the first auto_frames frames are scanned in twelve 30-degree hue
+ * bands of vivid pixels (S >= 0.35, V >= 0.35); in each frame the band with the
+ * most marker-shaped regions (ties: the higher mean saturation) gets a vote,
+ * and after auto_frames frames the band with the most votes is kept for the
+ * rest of the video (a colour found in one frame only, a passing red car, does
+ * not win). The range searched is then the winners' mean hue +- 20 deg with
+ * S >= 0.2 and V >= 0.3, as for a named colour. Until the vote ends each
+ * frame is searched in the leading band.
+ */
+
+/* One marker-shaped region. */
+typedef struct RomcvMarkerDetection {
+    float x, y;      /* centroid, px */
+    float radius;    /* equivalent radius sqrt(area / pi), px */
+    float roundness; /* minor / major semi-axis of the moment ellipse, 0..1 */
+    float score;     /* 0..1: roundness x circularity x how saturated the colour is; a
+                      * ranking, not a probability */
+} RomcvMarkerDetection;
+
+typedef struct RomcvMarkerDetectorSettings {
+    int auto_colour;       /* 1: pick the colour from the video (above); default 0 */
+    float hue_lo, hue_hi;  /* degrees 0..360; hue_lo > hue_hi wraps through red */
+    float sat_lo, sat_hi;  /* 0..1 */
+    float val_lo, val_hi;  /* 0..1 */
+    float min_radius_px;   /* default 1 px: a 14 mm ball 3 m away with a 50 deg lens
+                            * at 640 px is about 1.6 px */
+    float max_radius_px;   /* default 20 px */
+    float min_roundness;   /* default 0.5 (a sticker more than 60 deg from facing the
+                            * camera fails) */
+    float min_circularity; /* default 0.6 */
+    int closing_radius;    /* px, default 0: none (it merges small markers close together;
+                            * 1-2 px fills a large ball's highlight) */
+    int auto_frames;       /* frames voting in auto mode (default 15) */
+    RomcvLogger logger;
+    int reserved[8];
+} RomcvMarkerDetectorSettings;
+
+/* Defaults above, with the colour range of "green". */
+ROMCV_API void romcv_marker_detector_default_settings(RomcvMarkerDetectorSettings *settings);
+
+/* Sets the colour of settings from text: "auto"; a name: red, orange,
+ * yellow, green, cyan, blue, magenta (docs/markers.md gives their ranges);
+ * or numbers "H1-H2,S1-S2,V1-V2" (hue in degrees, S and V in percent, H1 >
+ * H2 wraps through red; "H1-H2,S,V" gives only the lower S and V bounds).
+ * Returns 0, or ROMCV_ERR(EINVAL) with a one-line reason in diag. */
+ROMCV_API int romcv_marker_colour_parse(const char *text, RomcvMarkerDetectorSettings *settings,
+                                        RomcvDiag *diag);
+
+typedef struct RomcvMarkerDetector RomcvMarkerDetector;
+
+/* Checks the settings; buffers are sized at the first frame. Returns 0 and
+ * sets *out, or ROMCV_ERR(EINVAL) (diag names the setting) / ENOMEM. */
+ROMCV_API int romcv_marker_detector_create(RomcvMarkerDetector **out,
+                                           const RomcvMarkerDetectorSettings *settings,
+                                           RomcvDiag *diag);
+
+/* Finds the markers in one RGB24 frame: writes up to max detections (best
+ * score first) to out and their number to *count. Frames may change size
+ * (the buffers follow). Returns 0 or a negative code (errmsg). */
+ROMCV_API int romcv_marker_detector_detect(RomcvMarkerDetector *detector, const RomcvFrame *frame,
+                                           RomcvMarkerDetection *out, int max, int *count);
+
+/* The colour range in use, in the units of the settings (in auto mode, the
+ * band chosen so far); *locked is 1 once auto mode has decided. May be NULL. */
+ROMCV_API void romcv_marker_detector_colour(const RomcvMarkerDetector *detector, float *hue_lo,
+                                            float *hue_hi, int *locked);
+
+ROMCV_API const char *romcv_marker_detector_errmsg(const RomcvMarkerDetector *detector);
+/* NULL-safe; sets *detector to NULL. */
+ROMCV_API void romcv_marker_detector_destroy(RomcvMarkerDetector **detector);
+
+/*
+ * Labelling and tracking (vision/markers_track.c). The labels and their
+ * order are those of RomcvMarker in romcv/metrics.h, so a frame's arrays go
+ * straight into a RomcvMarkerSeries. Left and right are named as the pose
+ * names them: on a mirrored (selfie) video that is the mirror image, which
+ * romcv_metrics_compute() undoes for markers and landmarks alike.
+ *
+ * Body frame: from the pose of the frame, "up" is hip centre -> shoulder
+ * centre (the near side's in a side view), H its length in px, "forward" is
+ * the facing direction in a side view (nose against the ears, toes against
+ * the heels) and the person's left in a front or back view. A detection's
+ * body coordinates are (forward, up) from the hip centre in units of H.
+ *
+ * Labelling (a frame without labelled tracks, or after every track is lost):
+ * the candidates are the detections in the pelvic band, -0.25 H to +0.85 H
+ * above the hip centre and within 0.6 H of it forward or back.
+ *   side view: ASIS = the one candidate more than 0.06 H forward of the hip
+ *     and below 0.45 H (two of them within 0.05 H of each other is
+ *     ambiguous); posterior = more than 0.06 H behind the hip: with four, the
+ *     lowest is the near-side PSIS (the PSIS lies at S2, below the S1
+ *     spinous process) and the other three from the top are T12, L3, S1;
+ *     with three they are T12, L3, S1 only when the lowest is more than
+ *     0.12 H above the hip (else ambiguous); other counts are ambiguous.
+ *   front view: ASIS left / right = the candidate on each side within
+ *     0.1 to 0.5 H of the hip above it, one per side (else ambiguous);
+ *   back view: PSIS the same way; the spine markers on the midline (within
+ *     0.08 H of it), top to bottom T12, L3, S1 when there are three.
+ * An ambiguous arrangement labels nothing and is reported: the frame is
+ * counted and logged as a warning with its time, never guessed.
+ *
+ * Tracking: each labelled marker keeps a constant-velocity prediction (its
+ * last two positions); a detection is taken when it lies within gate_px +
+ * 2 x its speed's step of the prediction, nearest first, each detection
+ * going to one label at most (greedy on distance), and only when it is
+ * inside the pelvic band of the current pose. A marker without a match
+ * keeps predicting (visibility 0, x and y NaN in the output) for up to
+ * max_gap_s; after that its prediction comes from its last body
+ * coordinates mapped through the current pose, so it is found again where it
+ * belongs on the body and keeps its name. A same-coloured blob elsewhere in
+ * the room is outside the band and outside every gate.
+ */
+#define ROMCV_MARKER_LABELS 7 /* = ROMCV_MARKER_COUNT */
+
+typedef struct RomcvMarkerTrackerSettings {
+    float gate_px;      /* base gate radius (default 6 px) */
+    float gate_h;       /* gate also at least this fraction of H (default 0.04) */
+    double max_gap_s;   /* constant-velocity coasting (default 0.5 s) */
+    RomcvLogger logger; /* ambiguous arrangements are logged as warnings */
+    int reserved[8];
+} RomcvMarkerTrackerSettings;
+
+/* The labelled markers of one frame. */
+typedef struct RomcvMarkerFrame {
+    float x[ROMCV_MARKER_LABELS], y[ROMCV_MARKER_LABELS]; /* px; NaN when not seen */
+    float visibility[ROMCV_MARKER_LABELS];                /* 1 seen, 0 not */
+    int ambiguous; /* 1: this frame's arrangement could not be labelled */
+    int view;      /* RomcvView used (romcv/metrics.h values; 0 unknown) */
+} RomcvMarkerFrame;
+
+typedef struct RomcvMarkerTracker RomcvMarkerTracker;
+
+ROMCV_API void romcv_marker_tracker_default_settings(RomcvMarkerTrackerSettings *settings);
+ROMCV_API int romcv_marker_tracker_create(RomcvMarkerTracker **out,
+                                          const RomcvMarkerTrackerSettings *settings,
+                                          RomcvDiag *diag);
+/* One frame: its time (increasing), the tracker's pose for it (NULL or
+ * found = 0 when no person: markers are then only followed by their gates),
+ * the frame's size and its detections. Fills *out. Returns 0 or
+ * ROMCV_ERR(EINVAL). */
+ROMCV_API int romcv_marker_tracker_update(RomcvMarkerTracker *tracker, double time_s,
+                                          const RomcvPose *pose, int width, int height,
+                                          const RomcvMarkerDetection *detections, int count,
+                                          RomcvMarkerFrame *out);
+/* Frames found ambiguous so far. */
+ROMCV_API long romcv_marker_tracker_ambiguous_frames(const RomcvMarkerTracker *tracker);
+/* NULL-safe; sets *tracker to NULL. */
+ROMCV_API void romcv_marker_tracker_destroy(RomcvMarkerTracker **tracker);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,491 @@
+/*
+ * vision/markers_track.c: anatomical names for the detected skin markers and
+ * their tracks through the video (romcv/vision.h, "labelling and tracking";
+ * docs/markers.md).
+ *
+ * Names come from where the markers sit on the body, read in the body frame
+ * of the pose (hip centre, trunk axis, facing direction), because a marker
+ * looks like every other marker: the anatomy is the only clue. The numbers
+ * are body proportions in trunk heights H (hip centre to shoulder centre,
+ * 0.288 of standing height by Winter's segment table, Biomechanics and Motor
+ * Control of Human Movement, 4th ed. 2009, fig. 4.1): the ASIS lies 0.028
+ * of standing height (0.10 H) in front of and 0.045 (0.16 H) above the hip
+ * joint centres, the PSIS 0.064 (0.22 H) behind them (Harrington et al. 2007,
+ * J Biomech 40:595), and the lumbar spine S1-T12 spans 0.10 of standing
+ * height (0.35 H). The thresholds sit halfway between neighbours, with room
+ * for BlazePose's hip point, which lies 30-50 mm off the joint centre
+ * (clinical.md: Needham 2021), about 0.06-0.1 H.
+ *
+ * State: one fixed slot per label; nothing grows with the video.
+ */
+#include "romcv/metrics.h"
+#include "romcv/vision.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(ROMCV_MARKER_LABELS == ROMCV_MARKER_COUNT,
+               "vision's marker labels follow metrics' RomcvMarker");
+
+#define MAX_CANDIDATES 64
+
+/* The pelvic band, in H from the hip centre (see vision.h). */
+#define BAND_UP_LO    -0.25f
+#define BAND_UP_HI    0.85f
+#define BAND_FWD      0.6f
+#define SIDE_FWD      0.06f /* anterior / posterior of the hip (ASIS 0.10 H, PSIS 0.22 H) */
+#define ASIS_UP_HI    0.45f
+#define TOO_CLOSE     0.05f /* two ASIS candidates nearer than this cannot be told apart */
+#define SPINE_LOW     0.12f /* lowest of three posterior markers above this: no PSIS among them */
+#define FRONT_UP_LO   0.0f  /* ASIS / PSIS in a frontal view: 0.16 H above the hip centres */
+#define FRONT_UP_HI   0.45f
+#define FRONT_LAT_LO  0.1f /* ASIS 0.24 H from the midline, trochanters further out but lower */
+#define FRONT_LAT_HI  0.5f
+#define MIDLINE       0.06f /* spinous processes (back view): PSIS are 0.09 H out */
+#define FRONTAL_WIDTH 0.3f  /* shoulder and hip widths over H: frontal (docs/angles.md, View) */
+
+typedef struct Track {
+    int active;    /* labelled at some point */
+    int seen;      /* matched in the last update */
+    double t_seen; /* time of the last match */
+    float x, y;    /* last matched position, px */
+    float vx, vy;  /* px/s from the last two consecutive matches */
+    int has_body;  /* fwd, up are known */
+    float fwd, up; /* body coordinates at the last match, H */
+} Track;
+
+typedef struct Body {
+    int valid;
+    float hx, hy;   /* hip centre, px */
+    float ux, uy;   /* up, unit */
+    float fx, fy;   /* forward (side) or the person's left (front, back), unit */
+    float h;        /* trunk height, px */
+    RomcvView view; /* FRONT, BACK, LEFT_SIDE, RIGHT_SIDE */
+} Body;
+
+struct RomcvMarkerTracker {
+    RomcvMarkerTrackerSettings s;
+    Track track[ROMCV_MARKER_LABELS];
+    double t_prev;
+    int started;
+    long ambiguous_frames;
+    int in_ambiguous_run; /* log once per run of ambiguous frames */
+};
+
+static const char *const label_names[ROMCV_MARKER_LABELS] = {
+    "left ASIS", "right ASIS", "left PSIS", "right PSIS", "T12", "L3", "S1",
+};
+
+void romcv_marker_tracker_default_settings(RomcvMarkerTrackerSettings *s) {
+    memset(s, 0, sizeof *s);
+    s->gate_px = 6.0f;
+    s->gate_h = 0.04f;
+    s->max_gap_s = 0.5;
+}
+
+int romcv_marker_tracker_create(RomcvMarkerTracker **out, const RomcvMarkerTrackerSettings *s,
+                                RomcvDiag *diag) {
+    if (!out || !s) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "marker tracker: no settings");
+    }
+    *out = NULL;
+    if (!(s->gate_px > 0 && s->gate_px < 1000 && s->gate_h >= 0 && s->gate_h < 1 &&
+          s->max_gap_s >= 0 && s->max_gap_s < 60)) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL),
+                              "marker tracker: gate %g px / %g H, gap %g s out of range",
+                              s->gate_px, s->gate_h, s->max_gap_s);
+    }
+    RomcvMarkerTracker *t = calloc(1, sizeof *t);
+    if (!t) {
+        return romcv_diag_set(diag, ROMCV_ERR(ENOMEM), "marker tracker: out of memory");
+    }
+    t->s = *s;
+    *out = t;
+    return 0;
+}
+
+void romcv_marker_tracker_destroy(RomcvMarkerTracker **tracker) {
+    if (tracker) {
+        free(*tracker);
+        *tracker = NULL;
+    }
+}
+
+long romcv_marker_tracker_ambiguous_frames(const RomcvMarkerTracker *t) {
+    return t ? t->ambiguous_frames : 0;
+}
+
+/* ------------------------------------------------------------ body frame */
+
+static int point(const RomcvPose *pose, int k, int width, int height, float *x, float *y) {
+    *x = pose->landmarks[k].x * (float)width;
+    *y = pose->landmarks[k].y * (float)height;
+    return isfinite(*x) && isfinite(*y);
+}
+
+static float sgn(float v) {
+    return (float)((v > 0) - (v < 0));
+}
+
+/* The body frame of the pose, or valid 0 without hips and shoulders. */
+static Body body_frame(const RomcvPose *pose, int width, int height) {
+    Body b = {0};
+    if (!pose || !pose->found) {
+        return b;
+    }
+    float ls[2], rs[2], lh[2], rh[2];
+    if (!point(pose, ROMCV_LM_LEFT_SHOULDER, width, height, &ls[0], &ls[1]) ||
+        !point(pose, ROMCV_LM_RIGHT_SHOULDER, width, height, &rs[0], &rs[1]) ||
+        !point(pose, ROMCV_LM_LEFT_HIP, width, height, &lh[0], &lh[1]) ||
+        !point(pose, ROMCV_LM_RIGHT_HIP, width, height, &rh[0], &rh[1])) {
+        return b;
+    }
+    b.hx = 0.5f * (lh[0] + rh[0]);
+    b.hy = 0.5f * (lh[1] + rh[1]);
+    float sx = 0.5f * (ls[0] + rs[0]), sy = 0.5f * (ls[1] + rs[1]);
+    float dx = sx - b.hx, dy = sy - b.hy;
+    b.h = sqrtf(dx * dx + dy * dy);
+    if (!(b.h > 4.0f)) {
+        return b;
+    }
+    b.ux = dx / b.h;
+    b.uy = dy / b.h;
+    /* Image right across the trunk: up (0, -1) turns into (1, 0). */
+    float rx = -b.uy, ry = b.ux;
+    float width_sh = (ls[0] - rs[0]) * rx + (ls[1] - rs[1]) * ry;
+    float width_hip = (lh[0] - rh[0]) * rx + (lh[1] - rh[1]) * ry;
+    float facing = 0;
+    if (0.5f * (fabsf(width_sh) + fabsf(width_hip)) >= FRONTAL_WIDTH * b.h) {
+        /* The person's left on the image's right: they face the camera. */
+        b.view = width_sh + width_hip > 0 ? ROMCV_VIEW_FRONT : ROMCV_VIEW_BACK;
+        facing = b.view == ROMCV_VIEW_FRONT ? 1.0f : -1.0f;
+    } else {
+        /* Facing in a side view (docs/angles.md, View): the nose against the
+         * ears (weight 2) and each toe against its heel. */
+        float nose[2], le[2], re[2], heel[2], toe[2];
+        if (point(pose, ROMCV_LM_NOSE, width, height, &nose[0], &nose[1]) &&
+            point(pose, ROMCV_LM_LEFT_EAR, width, height, &le[0], &le[1]) &&
+            point(pose, ROMCV_LM_RIGHT_EAR, width, height, &re[0], &re[1])) {
+            facing += 2 * sgn((nose[0] - 0.5f * (le[0] + re[0])) * rx +
+                              (nose[1] - 0.5f * (le[1] + re[1])) * ry);
+        }
+        for (int side = 0; side < 2; side++) {
+            int heel_k = side ? ROMCV_LM_RIGHT_HEEL : ROMCV_LM_LEFT_HEEL;
+            int toe_k = side ? ROMCV_LM_RIGHT_FOOT_INDEX : ROMCV_LM_LEFT_FOOT_INDEX;
+            if (point(pose, heel_k, width, height, &heel[0], &heel[1]) &&
+                point(pose, toe_k, width, height, &toe[0], &toe[1])) {
+                facing += sgn((toe[0] - heel[0]) * rx + (toe[1] - heel[1]) * ry);
+            }
+        }
+        if (facing == 0) {
+            return b; /* no facing: no side */
+        }
+        facing = sgn(facing);
+        /* Facing image right shows the person's right side (romcv/metrics.h). */
+        b.view = facing > 0 ? ROMCV_VIEW_RIGHT_SIDE : ROMCV_VIEW_LEFT_SIDE;
+    }
+    b.fx = facing * rx;
+    b.fy = facing * ry;
+    b.valid = 1;
+    return b;
+}
+
+static void to_body(const Body *b, float x, float y, float *fwd, float *up) {
+    float dx = x - b->hx, dy = y - b->hy;
+    *fwd = (dx * b->fx + dy * b->fy) / b->h;
+    *up = (dx * b->ux + dy * b->uy) / b->h;
+}
+
+static void from_body(const Body *b, float fwd, float up, float *x, float *y) {
+    *x = b->hx + b->h * (fwd * b->fx + up * b->ux);
+    *y = b->hy + b->h * (fwd * b->fy + up * b->uy);
+}
+
+static int in_band(const Body *b, float x, float y) {
+    if (!b->valid) {
+        return 1; /* no pose: only the gates decide */
+    }
+    float fwd, up;
+    to_body(b, x, y, &fwd, &up);
+    return up >= BAND_UP_LO && up <= BAND_UP_HI && fabsf(fwd) <= BAND_FWD;
+}
+
+/* ------------------------------------------------------------ labelling */
+
+typedef struct Cand {
+    int det;
+    float fwd, up;
+} Cand;
+
+static int by_up_desc(const void *a, const void *b) {
+    float x = ((const Cand *)a)->up, y = ((const Cand *)b)->up;
+    return (x < y) - (x > y);
+}
+
+/* Names detections from the arrangement (vision.h). label[k] receives a
+ * detection index or -1. Returns 0, or -1 when ambiguous (why in reason). */
+static int label_arrangement(const Body *b, const RomcvMarkerDetection *det, int count,
+                             int label[ROMCV_MARKER_LABELS], char *reason, size_t reason_size) {
+    for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
+        label[k] = -1;
+    }
+    Cand c[MAX_CANDIDATES];
+    int n = 0;
+    for (int i = 0; i < count && n < MAX_CANDIDATES; i++) {
+        if (in_band(b, det[i].x, det[i].y)) {
+            c[n].det = i;
+            to_body(b, det[i].x, det[i].y, &c[n].fwd, &c[n].up);
+            n++;
+        }
+    }
+    if (b->view == ROMCV_VIEW_LEFT_SIDE || b->view == ROMCV_VIEW_RIGHT_SIDE) {
+        int near_right = b->view == ROMCV_VIEW_RIGHT_SIDE;
+        Cand post[MAX_CANDIDATES];
+        int n_post = 0, asis = -1, asis2 = -1;
+        for (int i = 0; i < n; i++) {
+            if (c[i].fwd > SIDE_FWD && c[i].up < ASIS_UP_HI) {
+                if (asis < 0 || c[i].fwd > c[asis].fwd) {
+                    asis2 = asis;
+                    asis = i;
+                } else if (asis2 < 0 || c[i].fwd > c[asis2].fwd) {
+                    asis2 = i;
+                }
+            } else if (c[i].fwd < -SIDE_FWD) {
+                post[n_post++] = c[i];
+            }
+        }
+        if (asis2 >= 0 && c[asis].fwd - c[asis2].fwd < TOO_CLOSE) {
+            snprintf(reason, reason_size, "two ASIS candidates %.2f H apart",
+                     (double)(c[asis].fwd - c[asis2].fwd));
+            return -1;
+        }
+        qsort(post, (size_t)n_post, sizeof *post, by_up_desc);
+        int spine = n_post;
+        if (n_post == 4) {
+            label[near_right ? ROMCV_MARKER_PSIS_RIGHT : ROMCV_MARKER_PSIS_LEFT] = post[3].det;
+            spine = 3;
+        } else if (n_post == 3 && post[2].up <= SPINE_LOW) {
+            snprintf(reason, reason_size,
+                     "3 posterior markers, the lowest at hip height: PSIS or S1?");
+            return -1;
+        } else if (n_post != 3 && n_post != 0) {
+            snprintf(reason, reason_size, "%d posterior markers (3 or 4 expected)", n_post);
+            return -1;
+        }
+        if (spine == 3) {
+            label[ROMCV_MARKER_T12] = post[0].det;
+            label[ROMCV_MARKER_L3] = post[1].det;
+            label[ROMCV_MARKER_S1] = post[2].det;
+        }
+        if (asis >= 0) {
+            label[near_right ? ROMCV_MARKER_ASIS_RIGHT : ROMCV_MARKER_ASIS_LEFT] = c[asis].det;
+        }
+        if (asis < 0 && n_post == 0) {
+            snprintf(reason, reason_size, "no marker in front of or behind the hips");
+            return -1;
+        }
+        return 0;
+    }
+    if (b->view == ROMCV_VIEW_FRONT || b->view == ROMCV_VIEW_BACK) {
+        int pair_left =
+            b->view == ROMCV_VIEW_FRONT ? ROMCV_MARKER_ASIS_LEFT : ROMCV_MARKER_PSIS_LEFT;
+        int pair_right = pair_left + 1;
+        int left = -1, right = -1;
+        Cand mid[MAX_CANDIDATES];
+        int n_mid = 0;
+        for (int i = 0; i < n; i++) {
+            float lat = c[i].fwd; /* the person's left, in H */
+            if (c[i].up >= FRONT_UP_LO && c[i].up <= FRONT_UP_HI && fabsf(lat) >= FRONT_LAT_LO &&
+                fabsf(lat) <= FRONT_LAT_HI) {
+                int *slot = lat > 0 ? &left : &right;
+                if (*slot >= 0) {
+                    snprintf(reason, reason_size, "two markers on the %s above the hip",
+                             lat > 0 ? "left" : "right");
+                    return -1;
+                }
+                *slot = c[i].det;
+            } else if (b->view == ROMCV_VIEW_BACK && fabsf(lat) < MIDLINE) {
+                mid[n_mid++] = c[i];
+            }
+        }
+        if (left < 0 && right < 0) {
+            snprintf(reason, reason_size, "no marker beside the hips");
+            return -1;
+        }
+        label[pair_left] = left;
+        label[pair_right] = right;
+        if (n_mid == 3) {
+            qsort(mid, 3, sizeof *mid, by_up_desc);
+            label[ROMCV_MARKER_T12] = mid[0].det;
+            label[ROMCV_MARKER_L3] = mid[1].det;
+            label[ROMCV_MARKER_S1] = mid[2].det;
+        }
+        return 0;
+    }
+    snprintf(reason, reason_size, "no view: the pose lacks hips, shoulders or facing");
+    return -1;
+}
+
+/* -------------------------------------------------------------- tracking */
+
+typedef struct Pair {
+    float d2;
+    int label, det;
+} Pair;
+
+static int by_distance(const void *a, const void *b) {
+    float x = ((const Pair *)a)->d2, y = ((const Pair *)b)->d2;
+    return (x > y) - (x < y);
+}
+
+int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const RomcvPose *pose,
+                                int width, int height, const RomcvMarkerDetection *det, int count,
+                                RomcvMarkerFrame *out) {
+    if (!t || !out || width < 1 || height < 1 || count < 0 || (count > 0 && !det) ||
+        !isfinite(time_s) || (t->started && time_s <= t->t_prev)) {
+        return ROMCV_ERR(EINVAL);
+    }
+    t->started = 1;
+    t->t_prev = time_s;
+    Body b = body_frame(pose, width, height);
+    memset(out, 0, sizeof *out);
+    out->view = b.valid ? (int)b.view : 0;
+    for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
+        out->x[k] = out->y[k] = NAN;
+    }
+    if (count > MAX_CANDIDATES) {
+        count = MAX_CANDIDATES; /* detections come best first */
+    }
+    /* Predictions and gates of the labelled markers. */
+    float px[ROMCV_MARKER_LABELS], py[ROMCV_MARKER_LABELS], gate[ROMCV_MARKER_LABELS];
+    int can[ROMCV_MARKER_LABELS] = {0};
+    int any_active = 0;
+    float base = t->s.gate_px;
+    if (b.valid && t->s.gate_h * b.h > base) {
+        base = t->s.gate_h * b.h;
+    }
+    for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
+        Track *tr = &t->track[k];
+        if (!tr->active) {
+            continue;
+        }
+        any_active = 1;
+        double dt = time_s - tr->t_seen;
+        if (dt <= t->s.max_gap_s) {
+            /* Constant velocity; the gate widens with the distance coasted. */
+            px[k] = tr->x + tr->vx * (float)dt;
+            py[k] = tr->y + tr->vy * (float)dt;
+            gate[k] = base + 0.5f * sqrtf(tr->vx * tr->vx + tr->vy * tr->vy) * (float)dt;
+            can[k] = 1;
+        } else if (b.valid && tr->has_body) {
+            /* Lost for longer: where it sat on the body, with a gate twice
+             * as wide for the pose's own error. */
+            from_body(&b, tr->fwd, tr->up, &px[k], &py[k]);
+            gate[k] = 2 * base;
+            can[k] = 1;
+        }
+    }
+    /* Greedy nearest assignment inside the gates and the pelvic band. */
+    Pair pairs[ROMCV_MARKER_LABELS * MAX_CANDIDATES];
+    int n_pairs = 0;
+    for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
+        for (int i = 0; can[k] && i < count; i++) {
+            float dx = det[i].x - px[k], dy = det[i].y - py[k];
+            float d2 = dx * dx + dy * dy;
+            if (d2 <= gate[k] * gate[k] && in_band(&b, det[i].x, det[i].y)) {
+                pairs[n_pairs++] = (Pair){d2, k, i};
+            }
+        }
+    }
+    qsort(pairs, (size_t)n_pairs, sizeof *pairs, by_distance);
+    int det_used[MAX_CANDIDATES] = {0};
+    int match[ROMCV_MARKER_LABELS];
+    for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
+        match[k] = -1;
+    }
+    for (int p = 0; p < n_pairs; p++) {
+        if (match[pairs[p].label] < 0 && !det_used[pairs[p].det]) {
+            match[pairs[p].label] = pairs[p].det;
+            det_used[pairs[p].det] = 1;
+        }
+    }
+    /* Labels from the arrangement: at the start, and for markers not yet
+     * named (one hidden at the start) when the arrangement agrees with every
+     * marker already tracked in this frame. */
+    int need = !any_active;
+    for (int k = 0; k < ROMCV_MARKER_LABELS && b.valid && !need; k++) {
+        need = !t->track[k].active;
+    }
+    if (need && b.valid && count > 0) {
+        int label[ROMCV_MARKER_LABELS];
+        char reason[160] = "";
+        int rc = label_arrangement(&b, det, count, label, reason, sizeof reason);
+        int agrees = rc == 0;
+        for (int k = 0; agrees && k < ROMCV_MARKER_LABELS; k++) {
+            if (t->track[k].active && match[k] >= 0 && label[k] >= 0 && label[k] != match[k]) {
+                agrees = 0;
+            }
+            if (label[k] >= 0 && !t->track[k].active && det_used[label[k]]) {
+                agrees = 0; /* already another marker's */
+            }
+        }
+        if (agrees) {
+            for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
+                if (label[k] >= 0 && !t->track[k].active) {
+                    match[k] = label[k];
+                    det_used[label[k]] = 1;
+                    t->track[k].active = 1;
+                    t->track[k].seen = 0;
+                }
+            }
+            t->in_ambiguous_run = 0;
+        } else if (!any_active) {
+            out->ambiguous = 1;
+            t->ambiguous_frames++;
+            if (!t->in_ambiguous_run) {
+                romcv_log(&t->s.logger, ROMCV_LOG_WARNING, "markers",
+                          "%.3f s: markers not labelled, the arrangement is ambiguous (%s); "
+                          "waiting for a clear frame",
+                          time_s, rc < 0 ? reason : "disagrees with the tracks");
+            }
+            t->in_ambiguous_run = 1;
+        }
+    }
+    /* Update the tracks. */
+    for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
+        Track *tr = &t->track[k];
+        if (!tr->active) {
+            continue;
+        }
+        if (match[k] < 0) {
+            if (tr->seen) {
+                romcv_log(&t->s.logger, ROMCV_LOG_DEBUG, "markers", "%.3f s: %s lost", time_s,
+                          label_names[k]);
+            }
+            tr->seen = 0;
+            continue;
+        }
+        const RomcvMarkerDetection *d = &det[match[k]];
+        double dt = time_s - tr->t_seen;
+        if (tr->seen && dt > 0) {
+            tr->vx = (float)((d->x - tr->x) / dt);
+            tr->vy = (float)((d->y - tr->y) / dt);
+        } else {
+            tr->vx = tr->vy = 0; /* first sight, or found again after a gap */
+        }
+        tr->x = d->x;
+        tr->y = d->y;
+        tr->t_seen = time_s;
+        tr->seen = 1;
+        if (b.valid) {
+            to_body(&b, d->x, d->y, &tr->fwd, &tr->up);
+            tr->has_body = 1;
+        }
+        out->x[k] = d->x;
+        out->y[k] = d->y;
+        out->visibility[k] = 1;
+    }
+    return 0;
+}
