@@ -1,0 +1,227 @@
+/* cli/marker_series.c: see marker_series.h. */
+#include "cli/marker_series.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DETECTIONS 64
+
+static const char *const names[ROMCV_MARKER_COUNT] = {
+    "asis_left", "asis_right", "psis_left", "psis_right", "t12", "l3", "s1",
+};
+
+const char *romcv_cli_marker_name(int marker) {
+    return marker >= 0 && marker < ROMCV_MARKER_COUNT ? names[marker] : "";
+}
+
+int romcv_cli_markers_init(RomcvCliMarkerSeries *s, const char *spec, const RomcvLogger *logger,
+                           RomcvDiag *diag) {
+    memset(s, 0, sizeof *s);
+    if (!spec || strcmp(spec, "none") == 0) {
+        return 0;
+    }
+    if (strcmp(spec, "aruco") == 0) {
+        /* Debian's OpenCV 4.6 has the aruco module (opencv2/aruco.hpp), but
+         * romcv does not use it yet: say so rather than run without markers. */
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL),
+                              "--markers aruco: not supported yet; romcv finds coloured round "
+                              "markers (--markers auto or a colour, docs/markers.md)");
+    }
+    RomcvMarkerDetectorSettings ds;
+    romcv_marker_detector_default_settings(&ds);
+    int rc = romcv_marker_colour_parse(spec, &ds, diag);
+    if (rc < 0) {
+        return rc;
+    }
+    if (logger) {
+        ds.logger = *logger;
+    }
+    RomcvMarkerTrackerSettings ts;
+    romcv_marker_tracker_default_settings(&ts);
+    if (logger) {
+        ts.logger = *logger;
+    }
+    rc = romcv_marker_detector_create(&s->detector, &ds, diag);
+    if (rc == 0) {
+        rc = romcv_marker_tracker_create(&s->tracker, &ts, diag);
+    }
+    if (rc < 0) {
+        romcv_cli_markers_free(s);
+        return rc;
+    }
+    s->enabled = 1;
+    return 0;
+}
+
+static int reserve(RomcvCliMarkerSeries *s) {
+    if (s->n < s->capacity) {
+        return 0;
+    }
+    size_t capacity = s->capacity ? s->capacity * 2 : 1024;
+    for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
+        float **arrays[3] = {&s->x[k], &s->y[k], &s->visibility[k]};
+        for (int a = 0; a < 3; a++) {
+            float *bigger = realloc(*arrays[a], capacity * sizeof(float));
+            if (!bigger) {
+                return ROMCV_ERR(ENOMEM);
+            }
+            *arrays[a] = bigger;
+        }
+    }
+    s->capacity = capacity;
+    return 0;
+}
+
+int romcv_cli_markers_frame(RomcvCliMarkerSeries *s, const RomcvFrame *frame, const RomcvPose *pose,
+                            RomcvDiag *diag) {
+    if (!s->enabled) {
+        return 0;
+    }
+    int rc = reserve(s);
+    if (rc < 0) {
+        return romcv_diag_set(diag, rc, "markers: out of memory");
+    }
+    RomcvMarkerDetection det[MAX_DETECTIONS];
+    int count = 0;
+    rc = romcv_marker_detector_detect(s->detector, frame, det, MAX_DETECTIONS, &count);
+    if (rc < 0) {
+        return romcv_diag_set(diag, rc, "frame %lld: markers: %s", (long long)frame->index,
+                              romcv_marker_detector_errmsg(s->detector));
+    }
+    RomcvMarkerFrame mf;
+    rc = romcv_marker_tracker_update(s->tracker, frame->time_s, pose, frame->width, frame->height,
+                                     det, count, &mf);
+    if (rc < 0) {
+        /* Only times that do not increase get here: the capture promises
+         * they do, so this is a broken input, not a tracking problem. */
+        return romcv_diag_set(diag, rc, "frame %lld: markers: time %.6f s does not increase",
+                              (long long)frame->index, frame->time_s);
+    }
+    size_t i = s->n++;
+    for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
+        s->x[k][i] = mf.x[k];
+        s->y[k][i] = mf.y[k];
+        s->visibility[k][i] = mf.visibility[k];
+        s->seen[k] += mf.visibility[k] > 0;
+    }
+    s->left_side_frames += mf.view == ROMCV_VIEW_LEFT_SIDE;
+    s->right_side_frames += mf.view == ROMCV_VIEW_RIGHT_SIDE;
+    s->front_frames += mf.view == ROMCV_VIEW_FRONT;
+    s->back_frames += mf.view == ROMCV_VIEW_BACK;
+    return 0;
+}
+
+void romcv_cli_markers_undistort(RomcvCliMarkerSeries *s, const RomcvCameraModel *camera) {
+    for (int k = 0; s->enabled && camera && k < ROMCV_MARKER_COUNT; k++) {
+        romcv_calib_undistort_points(camera, s->x[k], s->y[k], s->n);
+    }
+}
+
+int romcv_cli_markers_series(const RomcvCliMarkerSeries *s, RomcvMarkerSeries *out) {
+    memset(out, 0, sizeof *out);
+    int any = 0;
+    for (int k = 0; s->enabled && k < ROMCV_MARKER_COUNT; k++) {
+        if (s->seen[k] > 0) {
+            out->x[k] = s->x[k];
+            out->y[k] = s->y[k];
+            out->visibility[k] = s->visibility[k];
+            any = 1;
+        }
+    }
+    return any ? 0 : 1;
+}
+
+/* Warns when marker k was found in fewer than half of the frames of a view
+ * whose measure needs it. */
+static void need(const RomcvCliMarkerSeries *s, const RomcvLogger *logger, int k,
+                 size_t view_frames, const char *view, const char *measure) {
+    if (view_frames == 0 || s->seen[k] * 2 >= view_frames) {
+        return;
+    }
+    romcv_log(logger, ROMCV_LOG_WARNING, "markers",
+              "%s: the %s marker was found in %zu of %zu %s frames; where it is missing %s "
+              "comes from the markerless estimate or is not measured (docs/markers.md)",
+              measure, names[k], s->seen[k], view_frames, view, measure);
+}
+
+void romcv_cli_markers_warn(const RomcvCliMarkerSeries *s, const RomcvLogger *logger) {
+    if (!s->enabled) {
+        return;
+    }
+    size_t side = s->left_side_frames + s->right_side_frames;
+    if (side > 0) {
+        /* The near side is the one the camera sees in most side frames. */
+        int right = s->right_side_frames >= s->left_side_frames;
+        need(s, logger, right ? ROMCV_MARKER_ASIS_RIGHT : ROMCV_MARKER_ASIS_LEFT, side, "side-view",
+             "pelvic tilt");
+        need(s, logger, right ? ROMCV_MARKER_PSIS_RIGHT : ROMCV_MARKER_PSIS_LEFT, side, "side-view",
+             "pelvic tilt");
+        need(s, logger, ROMCV_MARKER_T12, side, "side-view", "lumbar lordosis");
+        need(s, logger, ROMCV_MARKER_L3, side, "side-view", "lumbar lordosis");
+        need(s, logger, ROMCV_MARKER_S1, side, "side-view", "lumbar lordosis");
+    }
+    need(s, logger, ROMCV_MARKER_ASIS_LEFT, s->front_frames, "front-view", "pelvic obliquity");
+    need(s, logger, ROMCV_MARKER_ASIS_RIGHT, s->front_frames, "front-view", "pelvic obliquity");
+    need(s, logger, ROMCV_MARKER_PSIS_LEFT, s->back_frames, "back-view", "pelvic obliquity");
+    need(s, logger, ROMCV_MARKER_PSIS_RIGHT, s->back_frames, "back-view", "pelvic obliquity");
+    long ambiguous = romcv_marker_tracker_ambiguous_frames(s->tracker);
+    if (ambiguous > 0) {
+        romcv_log(logger, ROMCV_LOG_WARNING, "markers",
+                  "%ld frames had markers that could not be named (an ambiguous arrangement); "
+                  "they count as not found",
+                  ambiguous);
+    }
+}
+
+int romcv_cli_markers_write_csv(const RomcvCliMarkerSeries *s, const int64_t *index,
+                                const double *time_s, const char *path, RomcvDiag *diag) {
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        return romcv_diag_set(diag, ROMCV_ERR(ENAMETOOLONG), "%s: path too long", path);
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        return romcv_diag_set(diag, ROMCV_ERR(errno), "%s: %s", tmp, strerror(errno));
+    }
+    fprintf(f, "frame,time_s");
+    for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
+        fprintf(f, ",%s_x,%s_y,%s_visible", names[k], names[k], names[k]);
+    }
+    fputc('\n', f);
+    /* The C locale's decimal point: romcv never calls setlocale. */
+    for (size_t i = 0; i < s->n; i++) {
+        fprintf(f, "%lld,%.6f", (long long)index[i], time_s[i]);
+        for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
+            if (isfinite(s->x[k][i]) && isfinite(s->y[k][i])) {
+                fprintf(f, ",%.3f,%.3f,%d", s->x[k][i], s->y[k][i], s->visibility[k][i] > 0);
+            } else {
+                fprintf(f, ",,,0");
+            }
+        }
+        fputc('\n', f);
+    }
+    int failed = ferror(f);
+    if (fclose(f) != 0 || failed) {
+        remove(tmp);
+        return romcv_diag_set(diag, ROMCV_ERR(EIO), "%s: write failed", tmp);
+    }
+    if (rename(tmp, path) != 0) {
+        int err = errno;
+        remove(tmp);
+        return romcv_diag_set(diag, ROMCV_ERR(err), "%s: cannot rename from %s", path, tmp);
+    }
+    return 0;
+}
+
+void romcv_cli_markers_free(RomcvCliMarkerSeries *s) {
+    romcv_marker_detector_destroy(&s->detector);
+    romcv_marker_tracker_destroy(&s->tracker);
+    for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
+        free(s->x[k]);
+        free(s->y[k]);
+        free(s->visibility[k]);
+    }
+    memset(s, 0, sizeof *s);
+}
