@@ -2,7 +2,8 @@
 # scripts/phantom_validation.sh: regenerates docs/validation.md, romcv's error against the
 # digital phantom's truth (issue 6). Renders each protocol with `romcv phantom`, runs the
 # pose tracker on it (`romcv landmarks`, video mode), and compares landmarks and the 2D
-# angles computed from them with the truth (bench/phantom_validate).
+# angles computed from them with the truth (bench/phantom_validate); on the seated test,
+# romcv's own angles too (`romcv analyze`, issue 6's acceptance).
 #
 # usage: scripts/phantom_validation.sh [BUILD_DIR]   (a Release build; default build-rel)
 # Takes a few minutes on two cores. Deterministic: the same build gives the same file.
@@ -36,6 +37,15 @@ clip seated "Seated hip rotation, IR/ER 35 deg (full model)" full --protocol sea
 "$romcv" landmarks -q "$work/seated.mp4" --model lite --out "$work/seated.lite.jsonl"
 "$validate" "$work/seated.truth.json" "$work/seated.lite.jsonl" \
     "Seated hip rotation, IR/ER 35 deg (lite model)" >>"$tables"
+"$romcv" landmarks -q "$work/seated.mp4" --static --out "$work/seated.static.jsonl"
+"$validate" "$work/seated.truth.json" "$work/seated.static.jsonl" \
+    "Seated hip rotation, IR/ER 35 deg (full model, static: the detector on every frame)" \
+    >>"$tables"
+for model in full heavy; do
+    "$romcv" analyze -q "$work/seated.mp4" --model "$model" --out "$work/seated.analyze.$model"
+    "$validate" "$work/seated.truth.json" --analyze "$work/seated.analyze.$model/frames.csv" \
+        "Seated hip rotation: romcv analyze, $model model (issue 6's acceptance)" >>"$tables"
+done
 clip seated_lift "Seated hip rotation with an 8 deg pelvic lift planted on the left (full)" full \
     --protocol seated-hip-rotation --pelvic-lift 8 --lift-side left
 clip seated_off "Seated hip rotation, camera 20 deg off to the side (full)" full \
@@ -48,6 +58,20 @@ clip bend "Forward bend 80 deg, lumbar fraction 0.4, side view (full)" full \
     --protocol forward-bend
 clip standing "Standing posture, tilt 12, lordosis 40, side view (full)" full \
     --protocol standing-posture
+clip raise "Active straight leg raise to 70 deg hip flexion, supine, side view (full)" full \
+    --protocol leg-raise
+"$romcv" landmarks -q "$work/raise.mp4" --model heavy --out "$work/raise.heavy.jsonl"
+"$validate" "$work/raise.truth.json" "$work/raise.heavy.jsonl" \
+    "Active straight leg raise to 70 deg hip flexion, supine, side view (heavy)" >>"$tables"
+clip raise_arms "Leg raise with the arms along the sides (full)" full \
+    --protocol leg-raise --arms-at-sides
+clip raise_tilt "Leg raise with a 10 deg posterior tilt planted on the right raise (full)" full \
+    --protocol leg-raise --posterior-tilt 10 --lift-side right
+clip sts "Sit-to-stand, 3 repetitions, side view (full)" full --protocol sit-to-stand
+clip sts_lean "Sit-to-stand with 20 deg of extra trunk lean planted (full)" full \
+    --protocol sit-to-stand --trunk-lean 20
+clip sts_front "Sit-to-stand from the front, 8 deg weight shift to the right (full)" full \
+    --protocol sit-to-stand --camera-azimuth 90 --weight-shift -8
 
 {
     cat <<'EOF'
@@ -63,39 +87,69 @@ What is measured so far:
 - **Landmarks**: each BlazePose landmark's distance, in the image, from the true joint centre
   the phantom projects (mean, max; and in % of standing height at the hips' depth), with its
   mean offset: most of the error is a fixed offset per joint, not noise.
-- **Markerless 2D angles** computed directly from the landmarks, the way romcv's angle layer
-  will: the shank angle from vertical (front view, internal rotation +), the hip-line angle
-  (front view), 2D knee and hip flexion and trunk inclination (side view, near leg), against
-  the truth, over all frames and at each end-range hold.
-- **Not yet**: romcv's own measures (metrics/, protocols) and the marker-based pelvic tilt and
-  lordosis. When they land this script adds them: `romcv analyze` on each clip against the
-  same truth. Issue 6's acceptance test (rotation within 3 deg of the truth at every end
-  range; the planted pelvic lift flagged, the clean side not) runs there.
+- **Markerless 2D angles** computed directly from the landmarks: the shank angle from
+  vertical (front view, internal rotation +), the hip-line angle and trunk lateral lean
+  (front view), 2D knee and hip flexion, trunk and thigh inclination (side view, near leg),
+  the raised thigh's angle above the table (leg raise: the higher of the two hip-knee lines,
+  whatever their labels), against the truth, over all frames, at each end-range hold (in
+  sit-to-stand: seated and standing) and at the peak of each rise.
+- **romcv's own angles** on the seated test: `romcv analyze` (the angle layer, Hampel and
+  6 Hz Butterworth filtered) with the full and the heavy model, each channel against the
+  truth angle it is defined to measure. Issue 6's acceptance (the rotation within 3 deg of
+  the truth at every end range) is read there.
+- **Not yet**: the protocol layer's measures and flags (the planted pelvic lift flagged, the
+  clean side not), and the marker-based pelvic tilt and lordosis.
 
 ## Where markerless estimates fail
 
 Read from the tables below (phantom-facts.md found the same on a prototype). Numbers quoted
 here are from the run that wrote this file with the full model unless named.
 
-- **Seated hip rotation** is followed well on average (about 1.5 deg mean over the clip), but
-  the end ranges are underestimated: by 1.4 to 4.4 deg with the full model, so two of the
-  four end ranges miss issue 6's 3 deg budget. The heavy model stays within 2 deg at every
-  end range; the lite model misses by up to 6.3 deg. The ankle landmark sits about 10 px
-  (2.5 % of body height) above the true ankle centre, which shortens the shank and pulls its
-  angle toward vertical; the error is largest where the moving shank crosses in front of the
-  other leg (right ER, left IR).
+- **Seated hip rotation: issue 6's acceptance fails with the full model.** `romcv analyze`
+  underestimates two of the four end ranges by more than 3 deg: right ER by 4.3 and left IR
+  by 4.2 (right IR 1.05, left ER 0.82). The heavy model passes at every end range (within
+  1.2 deg, 1.4 at the worst frame), and so does the full model with the detector run on
+  every frame (`romcv landmarks --static`: within 2.3, 2.9 at the worst frame); the lite
+  model misses by up to 5.8. romcv's own processing loses nothing: the filtered angles of
+  `romcv analyze` equal the landmarks' at the holds within 0.02 deg, a 2 Hz cut-off instead
+  of 6 changes them by 0.03 and the tracker's landmark smoothing (`--no-smooth`) by 0.16.
+  Nor is the phantom's truth at fault: it is knee centre to ankle centre, the joint centres
+  BlazePose's annotators are asked to mark, and seen through the camera it differs from the
+  image's own shank angle by less than 0.1 deg. The error is the knee landmark: at the end
+  ranges it slides 3-6 px across the shank toward the moving foot, more when the crop
+  follows the previous frame's landmarks (tracking) than when it comes from the detector.
+  The ankle landmark's offset lies along the shank and does not turn it: the phantom's old
+  boot-high shoes put the ankle 10 px high, the low-cut trainers now 5-7 px, and the end
+  ranges did not change. The heavy model costs about 3.6 times the CPU (`romcv analyze` on
+  one core, all included: 49 against 14 ms a frame on the machine that wrote this; the
+  landmark model alone 44 against 9 ms, `bench_inference`) and its hip line swings up to
+  7 deg with a level pelvis (left ER hold), which a pelvis-lift flag on the markerless hip
+  line would take for a compensation.
 - **A planted pelvic lift** adds to the shank angle (42.9 deg seen for a 35 deg hip rotation
   with 8 deg of lift): a markerless shank angle cannot tell hip rotation from pelvic
   compensation, so the hip-line angle must be watched during the test (it follows the
   seated lift within about 1 deg here).
 - **Pelvic drop from the hip landmarks is not trustworthy**: in single-leg stance a true 8 deg
-  drop reads about 2 deg. Use ASIS/PSIS markers, or report change from a neutral trial,
+  drop reads about 1.5 deg. Use ASIS/PSIS markers, or report change from a neutral trial,
   and say so in the report.
-- **An oblique camera** (20 deg off the frontal plane) misreads the end ranges by up to 9.4
+- **An oblique camera** (20 deg off the frontal plane) misreads the end ranges by up to 8.5
   deg: a recording check must insist on a frontal view for the rotation tests.
-- **Side views**: knee flexion within about 2-3 deg; 2D hip flexion and trunk inclination
-  carry a bias of about +3 deg standing and at the forward bend's end range (the shoulder
-  and hip landmarks are not the joint centres).
+- **Side views**: knee flexion within about 1.5-3 deg; 2D hip flexion and trunk inclination
+  carry a bias of about +2 deg standing and +3 at the forward bend's end range (the
+  shoulder and hip landmarks are not the joint centres).
+- **Leg raise (supine, side view)**: BlazePose finds the lying person in every frame. The
+  raised thigh's angle above the table is underestimated by 4.9 deg for the near (right)
+  leg and 1.9 for the far one (heavy: 4.2 and 2.1); the landmarks' left and right labels
+  are unreliable lying down, so the raised leg must be found as the higher one. With the
+  arms along the sides the near arm covers the hip and the full model loses the raised near
+  leg (16 deg under at the hold, 31 at worst): ask for the arms folded on the chest. A
+  planted posterior tilt of 10 deg raises the leg 10 deg higher above the table while the
+  hip flexes no further, and both the thigh's angle and the 2D hip angle read it as hip
+  flexion: the compensation must be seen on the pelvis.
+- **Sit-to-stand**: the person is found in every frame. The trunk's peak lean at seat-off is
+  within 0.8 deg (an extra 20 deg of lean planted is measured within 0.9), so excessive lean
+  is visible; seated, knee flexion reads 6 deg low (94 for 100) and hip flexion 4 deg low.
+  From the front, an 8 deg lateral lean while rising is measured within 0.4 deg at its peak.
 - **Prone, camera at the feet: BlazePose fails.** With the body lying hidden behind the
   upright shanks it finds a person in most frames but places the left leg's knee and ankle
   on the wrong limb, so the shank angles are off by tens of degrees. Whether real prone
