@@ -16,9 +16,7 @@ const char *romcv_cli_marker_name(int marker) {
     return marker >= 0 && marker < ROMCV_MARKER_COUNT ? names[marker] : "";
 }
 
-int romcv_cli_markers_init(RomcvCliMarkerSeries *s, const char *spec, const RomcvLogger *logger,
-                           RomcvDiag *diag) {
-    memset(s, 0, sizeof *s);
+int romcv_cli_markers_check(const char *spec, RomcvDiag *diag) {
     if (!spec || strcmp(spec, "none") == 0) {
         return 0;
     }
@@ -31,10 +29,19 @@ int romcv_cli_markers_init(RomcvCliMarkerSeries *s, const char *spec, const Romc
     }
     RomcvMarkerDetectorSettings ds;
     romcv_marker_detector_default_settings(&ds);
-    int rc = romcv_marker_colour_parse(spec, &ds, diag);
-    if (rc < 0) {
+    return romcv_marker_colour_parse(spec, &ds, diag);
+}
+
+int romcv_cli_markers_init(RomcvCliMarkerSeries *s, const char *spec, const RomcvLogger *logger,
+                           RomcvDiag *diag) {
+    memset(s, 0, sizeof *s);
+    int rc = romcv_cli_markers_check(spec, diag);
+    if (rc < 0 || !spec || strcmp(spec, "none") == 0) {
         return rc;
     }
+    RomcvMarkerDetectorSettings ds;
+    romcv_marker_detector_default_settings(&ds);
+    romcv_marker_colour_parse(spec, &ds, diag);
     if (logger) {
         ds.logger = *logger;
     }

@@ -33,6 +33,10 @@ typedef struct RomcvCliMarkerSeries {
     size_t left_side_frames, right_side_frames, front_frames, back_frames; /* tracker's view */
 } RomcvCliMarkerSeries;
 
+/* Checks --markers spec without allocating anything, so a typo fails
+ * before the long part: 0, or ROMCV_ERR(EINVAL) with one line in diag. */
+int romcv_cli_markers_check(const char *spec, RomcvDiag *diag);
+
 /* Prepares the series for --markers spec (NULL or "none": disabled, nothing
  * allocated). "aruco" is refused: romcv finds coloured markers only
  * (docs/markers.md). Returns 0, or ROMCV_ERR(EINVAL) with a one-line reason
