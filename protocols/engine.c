@@ -130,6 +130,15 @@ static void close_repetition(Work *w, RomcvRepetition *rep, size_t end, int cut)
     rep->end_frame = end;
     rep->end_s = t[end];
     rep->cut = cut;
+    const float *v = signal_of(w, sd->signal, sd->relative);
+    float low = NAN, high = NAN;
+    for (size_t i = rep->start_frame; v && i <= end; i++) {
+        if (isfinite(v[i])) {
+            low = !(v[i] >= low) ? v[i] : low;
+            high = !(v[i] <= high) ? v[i] : high;
+        }
+    }
+    rep->range = high - low;
     if (rep->end_s - rep->start_s >= sd->min_duration_s) {
         add_repetition(w, rep);
     }

@@ -420,6 +420,7 @@ static void write_repetitions(RomcvJsonWriter *w, const RomcvProtocolResult *p) 
         key_moment(w, "end", r->end_frame, r->end_s);
         key_time(w, "duration_s", r->end_s - r->start_s);
         key_value(w, "peak_value", r->peak);
+        key_value(w, "range", r->range);
         key_bool(w, "partial", r->partial);
         key_bool(w, "cut", r->cut);
         romcv__json_write_end_object(w);

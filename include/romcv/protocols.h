@@ -197,6 +197,10 @@ typedef struct RomcvProtocolDef {
     const char *instructions;      /* how to record it, for `romcv protocols` */
     unsigned views;                /* bit (1 << RomcvView) for each view it accepts */
     const char *recommended_model; /* "full" or "heavy" */
+    /* 1: run the pose detector on every frame (RomcvTrackerSettings
+     * static_mode) when the user does not choose: measured steadier end
+     * ranges where they matter (docs/validation.md). */
+    int static_tracking;
     /* 1: the segmenters are movements done one at a time (one leg, one
      * direction). When repetitions of two segmenters overlap in time, the
      * smaller one (peak relative to its enter threshold) is the other limb
@@ -223,8 +227,9 @@ typedef struct RomcvRepetition {
     size_t start_frame, peak_frame, end_frame; /* indices into the series */
     double start_s, peak_s, end_s;
     float peak;  /* the segmenting signal at its peak, times direction */
-    int partial; /* 1: peak below partial_fraction of the median peak */
+    int partial; /* 1: peak below partial_fraction of the largest peak of its segmenter */
     int cut;     /* 1: ended by a gap or the end of the video, not by returning */
+    float range; /* the segmenting signal's largest minus smallest value in it */
 } RomcvRepetition;
 
 /* outside_normal: -1 below the normal range, +1 above, 0 within or no range. */

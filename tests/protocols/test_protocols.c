@@ -317,6 +317,9 @@ START_TEST(seated_rotation_clean) {
     for (size_t k = 0; k < 4; k++) {
         ck_assert_str_eq(segmenter_name(r, k), order[k]);
         ck_assert(!r->repetition[k].partial && !r->repetition[k].cut);
+        /* From rest (0) out to the end range and back. */
+        ck_assert_msg(fabsf(r->repetition[k].range - (float)end[k]) < 1.0f, "rep %zu range %.2f", k,
+                      r->repetition[k].range);
         /* The peak lies in the hold, the start at the onset. */
         ck_assert_msg(r->repetition[k].peak_s > rotation_start[k] + 0.8 &&
                           r->repetition[k].peak_s < rotation_start[k] + 2.2,
@@ -889,11 +892,25 @@ START_TEST(cli_squat_front_summary) {
     char *video = romcv_test_shared_file("samples/squat_front.mp4");
     char *dir = romcv_test_make_tmpdir();
     char arguments[4096];
-    snprintf(arguments, sizeof arguments, "analyze '%s' --protocol squat --out '%s'", video, dir);
+    snprintf(arguments, sizeof arguments,
+             "analyze '%s' --protocol squat --scale 0.002 --no-video --out '%s'", video, dir);
     int rc = cli(arguments, out, sizeof out);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     ck_assert_msg(strstr(out, "Deep squat: 3 repetitions, view front") != NULL, "%s", out);
     ck_assert_msg(strstr(out, "left knee valgus (FPPA)") != NULL, "%s", out);
+    /* With a scale the TRC is in metres: the header says so, and the nose's
+     * first x (about 350 px) reads about 0.7 m. */
+    char *trc_path = romcv_test_path(dir, "landmarks.trc");
+    char *trc = romcv_test_read_file(trc_path, NULL);
+    ck_assert_ptr_nonnull(trc);
+    ck_assert_msg(strstr(trc, "\tm\t") != NULL, "units: %.300s", trc);
+    const char *row = strstr(trc, "\n1\t");
+    ck_assert_ptr_nonnull(row);
+    double t0, nose_x;
+    ck_assert_int_eq(sscanf(row, "\n1\t%lf\t%lf", &t0, &nose_x), 2);
+    ck_assert_msg(nose_x > 0.4 && nose_x < 1.1, "nose x %.3f m", nose_x);
+    free(trc);
+    free(trc_path);
     free(video);
     romcv_test_remove_tmpdir(dir);
 }

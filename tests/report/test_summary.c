@@ -209,9 +209,11 @@ static void build(Fixture *f) {
 
     /* Three repetitions: a complete left one, a partial left one, a right
      * hold cut by the end of the video. */
-    f->repetitions[0] = (RomcvRepetition){0, 10, 20, 30, 10 / 30.0, 20 / 30.0, 1.0, 25.5f, 0, 0};
-    f->repetitions[1] = (RomcvRepetition){0, 40, 45, 50, 40 / 30.0, 1.5, 50 / 30.0, 8.0f, 1, 0};
-    f->repetitions[2] = (RomcvRepetition){1, 60, 90, 119, 2.0, 3.0, 119 / 30.0, 50.0f, 0, 1};
+    f->repetitions[0] =
+        (RomcvRepetition){0, 10, 20, 30, 10 / 30.0, 20 / 30.0, 1.0, 25.5f, 0, 0, 26.0f};
+    f->repetitions[1] =
+        (RomcvRepetition){0, 40, 45, 50, 40 / 30.0, 1.5, 50 / 30.0, 8.0f, 1, 0, 8.5f};
+    f->repetitions[2] = (RomcvRepetition){1, 60, 90, 119, 2.0, 3.0, 119 / 30.0, 50.0f, 0, 1, NAN};
     f->left[0] = (RomcvMeasureValue){0, 25.5f, 20, -1};
     f->left[1] = (RomcvMeasureValue){1, NAN, 45, 0};
     f->right[0] = (RomcvMeasureValue){2, 50.0f, 90, +1};
