@@ -69,7 +69,7 @@ def phantom_short(validator, tmp):
         check(s["protocol"] is None, "phantom: a protocol without --protocol")
         check(s["command_line"][1:] == ["analyze", "--to", "2", "--out", out],
               f"phantom: command line {s['command_line']}")
-        check(s["files"] == ["frames.csv", "landmarks.trc", "angles.mot"],
+        check(s["files"] == ["frames.csv", "landmarks.trc", "angles.mot", "report.html"],
               f"phantom: files {s['files']}")
 
 
