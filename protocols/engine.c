@@ -104,11 +104,13 @@ static int compare_floats(const void *pa, const void *pb) {
 
 /* The onset of a movement that crossed the enter threshold at frame i: walk
  * back while the signal keeps falling, down to the frame after the previous
- * repetition or gap (floor). Compensation rules measure change from here, so
- * a pelvis that starts lifting with the first degrees of rotation is
- * measured in full. */
-static size_t onset(const float *v, float dir, size_t i, size_t floor) {
-    while (i > floor && isfinite(v[i - 1]) && dir * v[i - 1] < dir * v[i]) {
+ * repetition or gap (floor), and no further than where it is within a fifth
+ * of the exit threshold of rest (a slow drift before a squat is not part of
+ * it). Compensation rules measure change from here, so a pelvis that starts
+ * lifting with the first degrees of rotation is measured in full. */
+static size_t onset(const float *v, float dir, float exit, size_t i, size_t floor) {
+    while (i > floor && isfinite(v[i - 1]) && dir * v[i - 1] < dir * v[i] &&
+           dir * v[i] > 0.2f * exit) {
         i--;
     }
     return i;
@@ -195,7 +197,7 @@ static void segment(Work *w, int seg) {
             inside = 0;
         }
         if (!inside && x > sd->enter) {
-            size_t start = onset(v, dir, i, floor);
+            size_t start = onset(v, dir, sd->exit, i, floor);
             memset(&rep, 0, sizeof rep);
             rep.segmenter = seg;
             rep.start_frame = start;
