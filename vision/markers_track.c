@@ -411,12 +411,16 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
             det_used[pairs[p].det] = 1;
         }
     }
-    /* Labels from the arrangement: at the start, and for markers not yet
-     * named (one hidden at the start) when the arrangement agrees with every
-     * marker already tracked in this frame. */
-    int need = !any_active;
-    for (int k = 0; k < ROMCV_MARKER_LABELS && b.valid && !need; k++) {
-        need = !t->track[k].active;
+    /* Labels from the arrangement: at the start, for markers not yet named
+     * (one hidden at the start), and for markers lost for longer than the
+     * coasting (a thigh hid the ASIS through a squat), when the arrangement
+     * agrees with every marker tracked in this frame. */
+    int free_label[ROMCV_MARKER_LABELS];
+    int need = 0;
+    for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
+        const Track *tr = &t->track[k];
+        free_label[k] = !tr->active || (match[k] < 0 && time_s - tr->t_seen > t->s.max_gap_s);
+        need |= free_label[k];
     }
     if (need && b.valid && count > 0) {
         int label[ROMCV_MARKER_LABELS];
@@ -424,16 +428,16 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
         int rc = label_arrangement(&b, det, count, label, reason, sizeof reason);
         int agrees = rc == 0;
         for (int k = 0; agrees && k < ROMCV_MARKER_LABELS; k++) {
-            if (t->track[k].active && match[k] >= 0 && label[k] >= 0 && label[k] != match[k]) {
+            if (!free_label[k] && match[k] >= 0 && label[k] >= 0 && label[k] != match[k]) {
                 agrees = 0;
             }
-            if (label[k] >= 0 && !t->track[k].active && det_used[label[k]]) {
+            if (label[k] >= 0 && free_label[k] && det_used[label[k]]) {
                 agrees = 0; /* already another marker's */
             }
         }
         if (agrees) {
             for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
-                if (label[k] >= 0 && !t->track[k].active) {
+                if (label[k] >= 0 && free_label[k]) {
                     match[k] = label[k];
                     det_used[label[k]] = 1;
                     t->track[k].active = 1;
