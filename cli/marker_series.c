@@ -16,9 +16,20 @@ const char *romcv_cli_marker_name(int marker) {
     return marker >= 0 && marker < ROMCV_MARKER_COUNT ? names[marker] : "";
 }
 
-int romcv_cli_markers_check(const char *spec, RomcvDiag *diag) {
+int romcv_cli_markers_check(const char *spec, const char *labels, RomcvDiag *diag) {
     if (!spec || strcmp(spec, "none") == 0) {
+        if (labels) {
+            return romcv_diag_set(diag, ROMCV_ERR(EINVAL),
+                                  "--marker-labels needs --markers (auto or a colour)");
+        }
         return 0;
+    }
+    if (labels) {
+        float x[ROMCV_MARKER_COUNT], y[ROMCV_MARKER_COUNT];
+        int rc = romcv_marker_hints_load(labels, x, y, diag);
+        if (rc < 0) {
+            return rc;
+        }
     }
     if (strcmp(spec, "aruco") == 0) {
         /* Debian's OpenCV 4.6 has the aruco module (opencv2/aruco.hpp), but
@@ -32,10 +43,10 @@ int romcv_cli_markers_check(const char *spec, RomcvDiag *diag) {
     return romcv_marker_colour_parse(spec, &ds, diag);
 }
 
-int romcv_cli_markers_init(RomcvCliMarkerSeries *s, const char *spec, const RomcvLogger *logger,
-                           RomcvDiag *diag) {
+int romcv_cli_markers_init(RomcvCliMarkerSeries *s, const char *spec, const char *labels,
+                           const RomcvLogger *logger, RomcvDiag *diag) {
     memset(s, 0, sizeof *s);
-    int rc = romcv_cli_markers_check(spec, diag);
+    int rc = romcv_cli_markers_check(spec, labels, diag);
     if (rc < 0 || !spec || strcmp(spec, "none") == 0) {
         return rc;
     }
@@ -53,6 +64,13 @@ int romcv_cli_markers_init(RomcvCliMarkerSeries *s, const char *spec, const Romc
     rc = romcv_marker_detector_create(&s->detector, &ds, diag);
     if (rc == 0) {
         rc = romcv_marker_tracker_create(&s->tracker, &ts, diag);
+    }
+    if (rc == 0 && labels) {
+        float x[ROMCV_MARKER_COUNT], y[ROMCV_MARKER_COUNT];
+        rc = romcv_marker_hints_load(labels, x, y, diag);
+        for (int k = 0; rc == 0 && k < ROMCV_MARKER_COUNT; k++) {
+            rc = romcv_marker_tracker_hint(s->tracker, k, x[k], y[k]);
+        }
     }
     if (rc < 0) {
         romcv_cli_markers_free(s);

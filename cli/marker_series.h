@@ -33,16 +33,18 @@ typedef struct RomcvCliMarkerSeries {
     size_t left_side_frames, right_side_frames, front_frames, back_frames; /* tracker's view */
 } RomcvCliMarkerSeries;
 
-/* Checks --markers spec without allocating anything, so a typo fails
- * before the long part: 0, or ROMCV_ERR(EINVAL) with one line in diag. */
-int romcv_cli_markers_check(const char *spec, RomcvDiag *diag);
+/* Checks --markers spec and --marker-labels FILE (may be NULL: none; read
+ * and checked here) without keeping anything, so a typo fails before the
+ * long part: 0, or a negative code with one line in diag. */
+int romcv_cli_markers_check(const char *spec, const char *labels, RomcvDiag *diag);
 
 /* Prepares the series for --markers spec (NULL or "none": disabled, nothing
  * allocated). "aruco" is refused: romcv finds coloured markers only
- * (docs/markers.md). Returns 0, or ROMCV_ERR(EINVAL) with a one-line reason
- * in diag for a colour it cannot parse. */
-int romcv_cli_markers_init(RomcvCliMarkerSeries *s, const char *spec, const RomcvLogger *logger,
-                           RomcvDiag *diag);
+ * (docs/markers.md). labels (may be NULL) is a labelling file whose
+ * positions name the markers of the first second (romcv_marker_hints_load). Returns 0, or
+ * ROMCV_ERR(EINVAL) with a one-line reason in diag for a colour it cannot parse. */
+int romcv_cli_markers_init(RomcvCliMarkerSeries *s, const char *spec, const char *labels,
+                           const RomcvLogger *logger, RomcvDiag *diag);
 
 /* One frame, after its pose (pose->found 0: no person). Keeps one entry per
  * call, aligned with the pose series. Returns 0 or a negative code (diag). */

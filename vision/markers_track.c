@@ -21,6 +21,9 @@
 #include "romcv/metrics.h"
 #include "romcv/vision.h"
 
+#include "core/json.h"
+
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +75,8 @@ struct RomcvMarkerTracker {
     int started;
     long ambiguous_frames;
     int in_ambiguous_run; /* log once per run of ambiguous frames */
+    double t_first;
+    float hint_x[ROMCV_MARKER_LABELS], hint_y[ROMCV_MARKER_LABELS]; /* NaN: none */
 };
 
 static const char *const label_names[ROMCV_MARKER_LABELS] = {
@@ -102,7 +107,20 @@ int romcv_marker_tracker_create(RomcvMarkerTracker **out, const RomcvMarkerTrack
         return romcv_diag_set(diag, ROMCV_ERR(ENOMEM), "marker tracker: out of memory");
     }
     t->s = *s;
+    for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
+        t->hint_x[k] = t->hint_y[k] = NAN;
+    }
     *out = t;
+    return 0;
+}
+
+int romcv_marker_tracker_hint(RomcvMarkerTracker *t, int label, float x, float y) {
+    if (!t || label < 0 || label >= ROMCV_MARKER_LABELS || t->started) {
+        return ROMCV_ERR(EINVAL);
+    }
+    int valid = isfinite(x) && isfinite(y);
+    t->hint_x[label] = valid ? x : NAN;
+    t->hint_y[label] = valid ? y : NAN;
     return 0;
 }
 
@@ -347,6 +365,9 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
         !isfinite(time_s) || (t->started && time_s <= t->t_prev)) {
         return ROMCV_ERR(EINVAL);
     }
+    if (!t->started) {
+        t->t_first = time_s;
+    }
     t->started = 1;
     t->t_prev = time_s;
     Body b = body_frame(pose, width, height);
@@ -409,6 +430,39 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
         if (match[pairs[p].label] < 0 && !det_used[pairs[p].det]) {
             match[pairs[p].label] = pairs[p].det;
             det_used[pairs[p].det] = 1;
+        }
+    }
+    /* Hints (a labelling file) name markers in the first second, nearest
+     * first, before the arrangement is read. */
+    if (time_s - t->t_first <= ROMCV_MARKER_HINT_S) {
+        float radius = ROMCV_MARKER_HINT_PX;
+        if (b.valid && 0.1f * b.h > radius) {
+            radius = 0.1f * b.h;
+        }
+        Pair hint_pairs[ROMCV_MARKER_LABELS * MAX_CANDIDATES];
+        int n_hint = 0;
+        for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
+            if (t->track[k].active || !isfinite(t->hint_x[k])) {
+                continue;
+            }
+            for (int i = 0; i < count; i++) {
+                float dx = det[i].x - t->hint_x[k], dy = det[i].y - t->hint_y[k];
+                float d2 = dx * dx + dy * dy;
+                if (d2 <= radius * radius && !det_used[i]) {
+                    hint_pairs[n_hint++] = (Pair){d2, k, i};
+                }
+            }
+        }
+        qsort(hint_pairs, (size_t)n_hint, sizeof *hint_pairs, by_distance);
+        for (int p = 0; p < n_hint; p++) {
+            int k = hint_pairs[p].label, i = hint_pairs[p].det;
+            if (!t->track[k].active && !det_used[i]) {
+                match[k] = i;
+                det_used[i] = 1;
+                t->track[k].active = 1;
+                t->track[k].seen = 0;
+                any_active = 1;
+            }
         }
     }
     /* Labels from the arrangement: at the start, for markers not yet named
@@ -492,4 +546,79 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
         out->visibility[k] = 1;
     }
     return 0;
+}
+
+/* ------------------------------------------------------- labelling file */
+
+static const char *const file_names[ROMCV_MARKER_LABELS] = {
+    "asis_left", "asis_right", "psis_left", "psis_right", "t12", "l3", "s1",
+};
+
+int romcv_marker_hints_load(const char *path, float x[ROMCV_MARKER_LABELS],
+                            float y[ROMCV_MARKER_LABELS], RomcvDiag *diag) {
+    if (!path || !x || !y) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "markers: no labelling file");
+    }
+    for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
+        x[k] = y[k] = NAN;
+    }
+    FILE *file = fopen(path, "rb");
+    if (!file) {
+        int err = errno;
+        return romcv_diag_set(diag, err == ENOENT ? ROMCV_E_NOT_FOUND : ROMCV_ERR(err), "%s: %s",
+                              path, strerror(err));
+    }
+    /* Seven names and fourteen numbers: 4 KB is ample, and reading one byte
+     * past it lets the parser refuse a bigger file with its own message. */
+    enum { LIMIT = 4096 };
+    char text[LIMIT + 1];
+    size_t size = fread(text, 1, sizeof text, file);
+    int failed = ferror(file);
+    fclose(file);
+    if (failed) {
+        return romcv_diag_set(diag, ROMCV_ERR(EIO), "%s: read error", path);
+    }
+    RomcvJsonLimits limits = romcv__json_default_limits();
+    limits.max_size = LIMIT;
+    limits.max_depth = 3;
+    RomcvJsonDoc *doc = NULL;
+    int rc = romcv__json_parse_ex(&doc, text, size, path, &limits, diag);
+    if (rc < 0) {
+        return rc;
+    }
+    const RomcvJsonValue *root = romcv__json_root(doc);
+    int line = 0, column = 0;
+    if (romcv__json_type(root) != ROMCV_JSON_OBJECT) {
+        romcv__json_free(&doc);
+        return romcv_diag_set(diag, ROMCV_E_INVALID_DATA,
+                              "%s: a labelling file is an object of marker names to [x, y]", path);
+    }
+    for (size_t i = 0; i < romcv__json_size(root); i++) {
+        const char *key = "";
+        const RomcvJsonValue *member = romcv__json_member(root, i, &key);
+        int k = 0;
+        while (k < ROMCV_MARKER_LABELS && strcmp(key, file_names[k]) != 0) {
+            k++;
+        }
+        romcv__json_position(doc, member, &line, &column);
+        if (k == ROMCV_MARKER_LABELS) {
+            rc = romcv_diag_set(diag, ROMCV_E_INVALID_DATA,
+                                "%s:%d:%d: unknown marker '%s' (asis_left, asis_right, psis_left, "
+                                "psis_right, t12, l3, s1)",
+                                path, line, column, key);
+            break;
+        }
+        const RomcvJsonValue *px = romcv__json_at(member, 0), *py = romcv__json_at(member, 1);
+        if (romcv__json_type(member) != ROMCV_JSON_ARRAY || romcv__json_size(member) != 2 ||
+            romcv__json_type(px) != ROMCV_JSON_NUMBER ||
+            romcv__json_type(py) != ROMCV_JSON_NUMBER) {
+            rc = romcv_diag_set(diag, ROMCV_E_INVALID_DATA, "%s:%d:%d: %s: want [x, y] in pixels",
+                                path, line, column, key);
+            break;
+        }
+        x[k] = (float)romcv__json_number(px);
+        y[k] = (float)romcv__json_number(py);
+    }
+    romcv__json_free(&doc);
+    return rc;
 }

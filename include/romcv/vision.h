@@ -431,6 +431,26 @@ ROMCV_API int romcv_marker_tracker_update(RomcvMarkerTracker *tracker, double ti
                                           RomcvMarkerFrame *out);
 /* Frames found ambiguous so far. */
 ROMCV_API long romcv_marker_tracker_ambiguous_frames(const RomcvMarkerTracker *tracker);
+
+/* Where the user says a marker is in the first frames (a labelling file),
+ * for arrangements the rules cannot name. Until ROMCV_MARKER_HINT_S after
+ * the first frame, a marker not yet named takes the nearest detection
+ * within max(ROMCV_MARKER_HINT_PX, 0.1 H) of its hint, before the
+ * arrangement is read (which then names only the others, and only when it
+ * agrees). Call before the first update; label is a RomcvMarker; NaN
+ * clears the hint. Returns 0 or ROMCV_ERR(EINVAL). */
+#define ROMCV_MARKER_HINT_S  1.0
+#define ROMCV_MARKER_HINT_PX 15.0f
+ROMCV_API int romcv_marker_tracker_hint(RomcvMarkerTracker *tracker, int label, float x, float y);
+
+/* Reads a labelling file: a JSON object of marker names (asis_left,
+ * asis_right, psis_left, psis_right, t12, l3, s1) to [x, y] pixel
+ * positions in the first frame, e.g. {"asis_right": [342, 217], "s1": [300,
+ * 199]}. Writes the positions to x and y (NaN for markers not listed).
+ * Returns 0, or a negative code with one line in diag naming the file, line
+ * and problem (unknown name, not two numbers). */
+ROMCV_API int romcv_marker_hints_load(const char *path, float x[ROMCV_MARKER_LABELS],
+                                      float y[ROMCV_MARKER_LABELS], RomcvDiag *diag);
 /* NULL-safe; sets *tracker to NULL. */
 ROMCV_API void romcv_marker_tracker_destroy(RomcvMarkerTracker **tracker);
 

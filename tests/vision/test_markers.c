@@ -161,6 +161,7 @@ typedef struct Scenario {
     double tilt, lordosis, duration_s;
     int width, height; /* 0: the phantom's 640 x 480 */
     int front;         /* 1: single-leg stance from the front (else standing posture, side) */
+    int hints;         /* 1: a labelling file's positions, 2-3 px off the first frame's truth */
     const char *colour;
 } Scenario;
 
@@ -292,6 +293,14 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
         ck_assert_int_eq(romcv_marker_detector_detect(det, frame, d, MAX_DET, &count), 0);
         RomcvPose pose;
         pose_from_truth(&truth, w, h, &pose);
+        for (int k = 0; i == 0 && sc->hints && k < ROMCV_MARKER_COUNT; k++) {
+            if (truth.markers[k].detectable) {
+                const double *c = truth.markers[k].centre.image;
+                ck_assert_int_eq(
+                    romcv_marker_tracker_hint(tracker, k, (float)(c[0] + 2.5), (float)(c[1] - 2.0)),
+                    0);
+            }
+        }
         RomcvMarkerFrame mf;
         ck_assert_int_eq(
             romcv_marker_tracker_update(tracker, truth.time_s, &pose, w, h, d, count, &mf), 0);
@@ -591,6 +600,47 @@ START_TEST(front_view_asis_named_by_side) {
 }
 END_TEST
 
+/* The same fifth blob with a labelling file: the hinted markers are named
+ * from it, and followed from there. */
+START_TEST(hints_name_what_the_arrangement_cannot) {
+    Scenario sc = side_balls;
+    sc.duration_s = 0.5;
+    sc.distractor_from = 0;
+    sc.distractor_near = 1;
+    sc.hints = 1;
+    Outcome o;
+    run_scenario(&sc, &o);
+    ck_assert_int_eq(o.wrong, 0);
+    assert_found(&o, 0.99);
+}
+END_TEST
+
+START_TEST(labelling_file_read_and_checked) {
+    char *dir = romcv_test_make_tmpdir();
+    char *path = romcv_test_path(dir, "labels.json");
+    const char *good = "{\"asis_right\": [342.5, 217], \"s1\": [300, 198.75]}";
+    romcv_test_write_file(path, good, strlen(good));
+    float x[ROMCV_MARKER_LABELS], y[ROMCV_MARKER_LABELS];
+    RomcvDiag diag = {0};
+    ck_assert_msg(romcv_marker_hints_load(path, x, y, &diag) == 0, "%s", diag.message);
+    ck_assert(x[ROMCV_MARKER_ASIS_RIGHT] == 342.5f && y[ROMCV_MARKER_ASIS_RIGHT] == 217.0f);
+    ck_assert(x[ROMCV_MARKER_S1] == 300.0f && y[ROMCV_MARKER_S1] == 198.75f);
+    ck_assert(isnan(x[ROMCV_MARKER_T12]) && isnan(y[ROMCV_MARKER_PSIS_LEFT]));
+    const char *bad[] = {"{\"asis_right\": [1, 2],\n \"navel\": [3, 4]}", "{\"t12\": [1]}",
+                         "[1, 2]", "{\"l3\": [1, \"2\"]}", "{"};
+    const char *why[] = {":2:", "t12", "object", "l3", "labels.json"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        romcv_test_write_file(path, bad[i], strlen(bad[i]));
+        diag.message[0] = '\0';
+        ck_assert_msg(romcv_marker_hints_load(path, x, y, &diag) < 0, "%s accepted", bad[i]);
+        ck_assert_msg(strstr(diag.message, why[i]) && !strchr(diag.message, '\n'), "'%s': %s",
+                      bad[i], diag.message);
+    }
+    free(path);
+    romcv_test_remove_tmpdir(dir);
+}
+END_TEST
+
 /* auto: the markers' colour is found (the phantom's green is 133 deg) and
  * the wall's distractor does not change it. */
 START_TEST(auto_colour_finds_the_markers) {
@@ -643,6 +693,8 @@ static Suite *suite(void) {
     tcase_add_test(p, ambiguous_arrangement_is_reported_not_guessed);
     tcase_add_test(p, auto_colour_finds_the_markers);
     tcase_add_test(p, front_view_asis_named_by_side);
+    tcase_add_test(p, hints_name_what_the_arrangement_cannot);
+    tcase_add_test(c, labelling_file_read_and_checked);
     suite_add_tcase(s, p);
     return s;
 }
