@@ -35,6 +35,7 @@ struct RomcvMarkerDetector {
     RomcvFrame *hsv;  /* HSV bytes in an RGB24-format frame */
     RomcvFrame *mask; /* GRAY8 */
     RomcvCvBlob blobs[MAX_REGIONS];
+    RomcvMarkerDetection scratch[MAX_REGIONS]; /* auto mode's per-band search */
     /* auto mode */
     int votes[AUTO_BANDS];
     double hue_sum[AUTO_BANDS]; /* sum of the winning blobs' hues (deg, unwrapped) */
@@ -232,6 +233,9 @@ const char *romcv_marker_detector_errmsg(const RomcvMarkerDetector *d) {
 
 void romcv_marker_detector_colour(const RomcvMarkerDetector *d, float *hue_lo, float *hue_hi,
                                   int *locked) {
+    if (!d) {
+        return;
+    }
     if (hue_lo) {
         *hue_lo = d->s.auto_colour ? d->auto_lo : d->s.hue_lo;
     }
@@ -323,7 +327,9 @@ static float wrap_deg(float h) {
 
 /* Auto mode, before the colour is locked: scans the twelve bands, gives
  * this frame's vote and sets the range this frame is searched in. */
-static int auto_vote(RomcvMarkerDetector *d, RomcvMarkerDetection *scratch, int max) {
+static int auto_vote(RomcvMarkerDetector *d) {
+    RomcvMarkerDetection *scratch = d->scratch;
+    const int max = MAX_REGIONS;
     int best = -1, best_n = 0;
     float best_hue = 0;
     float best_score = 0;
@@ -404,7 +410,7 @@ int romcv_marker_detector_detect(RomcvMarkerDetector *d, const RomcvFrame *frame
     float s_lo = d->s.sat_lo, s_hi = d->s.sat_hi, v_lo = d->s.val_lo, v_hi = d->s.val_hi;
     if (d->s.auto_colour) {
         if (!d->locked) {
-            int rc = auto_vote(d, out, max);
+            int rc = auto_vote(d);
             if (rc < 0) {
                 return rc;
             }
