@@ -35,19 +35,24 @@ _Static_assert(ROMCV_MARKER_LABELS == ROMCV_MARKER_COUNT,
 #define MAX_CANDIDATES 64
 
 /* The pelvic band, in H from the hip centre (see vision.h). */
-#define BAND_UP_LO    -0.25f
-#define BAND_UP_HI    0.85f
-#define BAND_FWD      0.6f
-#define SIDE_FWD      0.06f /* anterior / posterior of the hip (ASIS 0.10 H, PSIS 0.22 H) */
-#define ASIS_UP_HI    0.45f
-#define TOO_CLOSE     0.05f /* two ASIS candidates nearer than this cannot be told apart */
-#define SPINE_LOW     0.12f /* lowest of three posterior markers above this: no PSIS among them */
-#define FRONT_UP_LO   0.0f  /* ASIS / PSIS in a frontal view: 0.16 H above the hip centres */
-#define FRONT_UP_HI   0.45f
-#define FRONT_LAT_LO  0.1f /* ASIS 0.24 H from the midline, trochanters further out but lower */
-#define FRONT_LAT_HI  0.5f
-#define MIDLINE       0.06f /* spinous processes (back view): PSIS are 0.09 H out */
-#define FRONTAL_WIDTH 0.3f  /* shoulder and hip widths over H: frontal (docs/angles.md, View) */
+#define BAND_UP_LO   -0.25f
+#define BAND_UP_HI   0.85f
+#define BAND_FWD     0.6f
+#define SIDE_FWD     0.06f /* anterior / posterior of the hip (ASIS 0.10 H, PSIS 0.22 H) */
+#define ASIS_UP_HI   0.45f
+#define TOO_CLOSE    0.05f /* two ASIS candidates nearer than this cannot be told apart */
+#define SPINE_LOW    0.12f /* lowest of three posterior markers above this: no PSIS among them */
+#define FRONT_UP_LO  0.0f  /* ASIS / PSIS in a frontal view: 0.16 H above the hip centres */
+#define FRONT_UP_HI  0.45f
+#define FRONT_LAT_LO 0.1f /* ASIS 0.24 H from the midline, trochanters further out but lower */
+#define FRONT_LAT_HI 0.5f
+/* Back view: the PSIS lie only 0.09 H from the midline (0.026 of standing
+ * height, Harrington 2007), the spinous processes on it; the split is
+ * halfway, with 0.045 H (5 px at 640x480) either side for the pose's hip. */
+#define BACK_LAT_LO   0.045f
+#define BACK_LAT_HI   0.35f
+#define MIDLINE       0.045f
+#define FRONTAL_WIDTH 0.3f /* shoulder and hip widths over H: frontal (docs/angles.md, View) */
 
 typedef struct Track {
     int active;    /* labelled at some point */
@@ -315,8 +320,10 @@ static int label_arrangement(const Body *b, const RomcvMarkerDetection *det, int
         int n_mid = 0;
         for (int i = 0; i < n; i++) {
             float lat = c[i].fwd; /* the person's left, in H */
-            if (c[i].up >= FRONT_UP_LO && c[i].up <= FRONT_UP_HI && fabsf(lat) >= FRONT_LAT_LO &&
-                fabsf(lat) <= FRONT_LAT_HI) {
+            float lat_lo = b->view == ROMCV_VIEW_BACK ? BACK_LAT_LO : FRONT_LAT_LO;
+            float lat_hi = b->view == ROMCV_VIEW_BACK ? BACK_LAT_HI : FRONT_LAT_HI;
+            if (c[i].up >= FRONT_UP_LO && c[i].up <= FRONT_UP_HI && fabsf(lat) >= lat_lo &&
+                fabsf(lat) <= lat_hi) {
                 int *slot = lat > 0 ? &left : &right;
                 if (*slot >= 0) {
                     snprintf(reason, reason_size, "two markers on the %s above the hip",

@@ -381,8 +381,9 @@ ROMCV_API void romcv_marker_detector_destroy(RomcvMarkerDetector **detector);
  *     0.12 H above the hip (else ambiguous); other counts are ambiguous.
  *   front view: ASIS left / right = the candidate on each side within
  *     0.1 to 0.5 H of the hip above it, one per side (else ambiguous);
- *   back view: PSIS the same way; the spine markers on the midline (within
- *     0.08 H of it), top to bottom T12, L3, S1 when there are three.
+ *   back view: PSIS the same way but 0.045 to 0.35 H from the midline
+ *     (they are 0.09 H out); the spine markers on the midline (within
+ *     0.045 H of it), top to bottom T12, L3, S1 when there are three.
  * An ambiguous arrangement labels nothing and is reported: the frame is
  * counted and logged as a warning with its time, never guessed.
  *
