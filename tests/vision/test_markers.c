@@ -161,6 +161,7 @@ typedef struct Scenario {
     double tilt, lordosis, duration_s;
     int width, height; /* 0: the phantom's 640 x 480 */
     int front;         /* 1: single-leg stance from the front (else standing posture, side) */
+    int back;          /* 1: the standing posture from behind (camera azimuth -90) */
     int hints;         /* 1: a labelling file's positions, 2-3 px off the first frame's truth */
     const char *colour;
 } Scenario;
@@ -224,6 +225,9 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
     romcv_phantom_default_settings(&ps, sc->front ? ROMCV_PROTOCOL_SINGLE_LEG_STANCE
                                                   : ROMCV_PROTOCOL_STANDING_POSTURE);
     ps.duration_s = sc->duration_s;
+    if (sc->back) {
+        ps.camera.azimuth_deg = -90;
+    }
     ps.markers = (RomcvMarkerKind)sc->markers_kind;
     ps.marker_rgb = GREEN;
     if (sc->width > 0) {
@@ -378,7 +382,8 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
     RomcvMetricsSettings s;
     romcv_metrics_default_settings(&s);
     /* the phantom's side view is of the right side (docs/phantom.md) */
-    s.view = sc->front ? ROMCV_VIEW_FRONT : ROMCV_VIEW_RIGHT_SIDE;
+    s.view = sc->front ? ROMCV_VIEW_FRONT : sc->back ? ROMCV_VIEW_BACK : ROMCV_VIEW_RIGHT_SIDE;
+    const int frontal = sc->front || sc->back;
     /* T12-L3 and L3-S1 are 10-14 px at 640x480, under the landmarks' 20 px
      * minimum (romcv analyze lowers it the same way with --markers). */
     s.min_segment_px = 8;
@@ -392,7 +397,7 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
                         ROMCV_ANGLE_PELVIC_OBLIQUITY};
     double *truths[3] = {true_tilt, true_lordosis, true_obliquity};
     double err[3];
-    for (int a = sc->front ? 2 : 0; a < (sc->front ? 3 : 2); a++) {
+    for (int a = frontal ? 2 : 0; a < (frontal ? 3 : 2); a++) {
         /* Frame by frame, detected against true centres; the median of
          * those differences is the figure (a moving pelvis is compared at
          * each instant, not through its median). */
@@ -420,9 +425,9 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
                 romcv_angle_info((RomcvAngleId)angle_ids[a])->name, lo, hi, err[a], m,
                 median(truths[a], n));
     }
-    o->tilt_error_deg = sc->front ? NAN : err[0];
-    o->lordosis_error_deg = sc->front ? NAN : err[1];
-    o->obliquity_error_deg = sc->front ? err[2] : NAN;
+    o->tilt_error_deg = frontal ? NAN : err[0];
+    o->lordosis_error_deg = frontal ? NAN : err[1];
+    o->obliquity_error_deg = frontal ? err[2] : NAN;
     o->obliquity_estimate = res->channel[ROMCV_ANGLE_PELVIC_OBLIQUITY].is_estimate;
     o->tilt_estimate = res->channel[ROMCV_ANGLE_PELVIC_TILT].is_estimate;
     o->lordosis_estimate = res->channel[ROMCV_ANGLE_LUMBAR_LORDOSIS].is_estimate;
@@ -600,6 +605,28 @@ START_TEST(front_view_asis_named_by_side) {
 }
 END_TEST
 
+/* From behind: both PSIS by side, 0.09 H from the midline, and the three
+ * spinous processes on it; obliquity measured on the PSIS. */
+START_TEST(back_view_psis_and_spine_named) {
+    Scenario sc = side_balls;
+    sc.back = 1;
+    sc.duration_s = 1.0;
+    Outcome o;
+    run_scenario(&sc, &o);
+    ck_assert_int_eq(o.wrong, 0);
+    static const int seen_from_behind[] = {ROMCV_PM_LEFT_PSIS, ROMCV_PM_RIGHT_PSIS, ROMCV_PM_T12,
+                                           ROMCV_PM_L3, ROMCV_PM_S1};
+    for (size_t k = 0; k < sizeof seen_from_behind / sizeof seen_from_behind[0]; k++) {
+        int m = seen_from_behind[k];
+        ck_assert_msg(o.visible[m] > 0 && o.found[m] >= 0.99 * o.visible[m],
+                      "%s found in %d of %d frames", romcv_phantom_marker_name(m), o.found[m],
+                      o.visible[m]);
+    }
+    ck_assert_msg(o.obliquity_error_deg <= 0.5, "obliquity off by %.2f deg", o.obliquity_error_deg);
+    ck_assert(!o.obliquity_estimate);
+}
+END_TEST
+
 /* The same fifth blob with a labelling file: the hinted markers are named
  * from it, and followed from there. */
 START_TEST(hints_name_what_the_arrangement_cannot) {
@@ -694,6 +721,7 @@ static Suite *suite(void) {
     tcase_add_test(p, auto_colour_finds_the_markers);
     tcase_add_test(p, front_view_asis_named_by_side);
     tcase_add_test(p, hints_name_what_the_arrangement_cannot);
+    tcase_add_test(p, back_view_psis_and_spine_named);
     tcase_add_test(c, labelling_file_read_and_checked);
     suite_add_tcase(s, p);
     return s;
