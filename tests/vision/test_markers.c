@@ -17,6 +17,8 @@
 #include "romcv/romcv.h"
 #include "testutil.h"
 
+#include "vision/cv_bridge.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +129,66 @@ START_TEST(discs_subpixel_and_shape_checks) {
     romcv_marker_detector_destroy(&d);
     ck_assert_ptr_null(d);
     romcv_frame_unref(&f);
+}
+END_TEST
+
+/* Red straddles hue 0: 357 and 9 deg are both red, 30 deg is not. */
+START_TEST(red_wraps_through_zero) {
+    const uint8_t crimson[3] = {230, 30, 40}, scarlet[3] = {250, 60, 30},
+                  orange[3] = {250, 140, 20};
+    RomcvFrame *f = grey_frame(160, 60);
+    paint_ellipse(f, 30.5, 30.5, 4, 4, crimson);
+    paint_ellipse(f, 80.5, 30.5, 4, 4, scarlet);
+    paint_ellipse(f, 130.5, 30.5, 4, 4, orange);
+    RomcvMarkerDetector *d = detector_for("red");
+    RomcvMarkerDetection det[MAX_DET];
+    int n = 0;
+    ck_assert_int_eq(romcv_marker_detector_detect(d, f, det, MAX_DET, &n), 0);
+    ck_assert_int_eq(n, 2);
+    ck_assert(det[0].x < 100 && det[1].x < 100);
+    romcv_marker_detector_destroy(&d);
+    romcv_frame_unref(&f);
+}
+END_TEST
+
+/* The bridge's region measures: a disc's circularity and axes, a bar's. */
+START_TEST(bridge_region_measures) {
+    RomcvFrame *mask = NULL;
+    ck_assert_int_eq(romcv_frame_create(&mask, 100, 50, ROMCV_PIX_GRAY8), 0);
+    for (int y = 0; y < 50; y++) {
+        uint8_t *row = mask->data + (size_t)y * (size_t)mask->stride;
+        for (int x = 0; x < 100; x++) {
+            double dx = x + 0.5 - 25.25, dy = y + 0.5 - 24.75;
+            int disc = dx * dx + dy * dy <= 8.0 * 8.0;
+            int bar = x >= 60 && x < 90 && y >= 20 && y < 26; /* 30 x 6 */
+            row[x] = disc || bar ? 255 : 0;
+        }
+    }
+    RomcvCvBlob blobs[4];
+    int count = 0, total = 0;
+    RomcvDiag diag = {0};
+    ck_assert_int_eq(romcv__cv_blobs(mask, 1, 10000, blobs, 4, &count, &total, &diag), 0);
+    ck_assert_int_eq(count, 2);
+    ck_assert_int_eq(total, 2);
+    const RomcvCvBlob *disc = blobs[0].x < 50 ? &blobs[0] : &blobs[1];
+    const RomcvCvBlob *bar = disc == &blobs[0] ? &blobs[1] : &blobs[0];
+    ck_assert(fabs(disc->x - 25.25) < 0.05 && fabs(disc->y - 24.75) < 0.05);
+    ck_assert(fabs(disc->major - 8) < 0.2 && fabs(disc->minor - 8) < 0.2);
+    ck_assert_msg(disc->circularity > 0.9, "disc circularity %.3f", disc->circularity);
+    /* The bar: centre 75, 23; semi-axes sqrt(3) times its half-sides. */
+    ck_assert(fabs(bar->x - 75) < 1e-4 && fabs(bar->y - 23) < 1e-4);
+    ck_assert(fabs(bar->major - 15 * 1.1547) < 0.05 && fabs(bar->minor - 3 * 1.1547) < 0.05);
+    ck_assert_msg(bar->circularity < 0.5, "bar circularity %.3f", bar->circularity);
+    /* Area limits: the bar has 180 px, the disc about 201. */
+    ck_assert_int_eq(bar->area, 180);
+    ck_assert_int_eq(romcv__cv_blobs(mask, 181, 10000, blobs, 4, &count, &total, &diag), 0);
+    ck_assert(count == 1 && total == 1 && blobs[0].x < 50);
+    ck_assert_int_eq(romcv__cv_blobs(mask, 1, 180, blobs, 4, &count, &total, &diag), 0);
+    ck_assert(count == 1 && total == 1 && blobs[0].x > 50);
+    /* More regions than room: the count stops, the total does not. */
+    ck_assert_int_eq(romcv__cv_blobs(mask, 1, 10000, blobs, 1, &count, &total, &diag), 0);
+    ck_assert(count == 1 && total == 2);
+    romcv_frame_unref(&mask);
 }
 END_TEST
 
@@ -710,6 +772,8 @@ static Suite *suite(void) {
     tcase_add_test(c, colour_names_and_ranges);
     tcase_add_test(c, discs_subpixel_and_shape_checks);
     tcase_add_test(c, bad_settings_refused);
+    tcase_add_test(c, red_wraps_through_zero);
+    tcase_add_test(c, bridge_region_measures);
     suite_add_tcase(s, c);
     TCase *p = tcase_create("phantom");
     tcase_set_timeout(p, 240); /* the sanitised build renders slowly */
