@@ -24,11 +24,14 @@ typedef struct AnalyzeOptions {
     const char *vertical;    /* --vertical x1,y1,x2,y2: a line known to be vertical */
     const char *protocol;    /* --protocol NAME, or NULL */
     const char *side;        /* --side left|right|both */
+    const char *tracking;    /* --tracking auto|video|static */
     double scale_m_per_px;   /* --scale: metres per pixel in the movement plane (0: none) */
     double height_m;         /* --height: the person's standing height, for the scale */
     const char *patient;     /* --patient NAME: the HTML report's header, or NULL */
     const char *session;     /* --session TEXT: the HTML report's header, or NULL */
     int no_video;            /* --no-video: no annotated.mp4 (cli/annotated_video.h) */
+    const char *markers;     /* --markers auto|COLOUR|none: skin markers (cli/marker_series.h) */
+    const char *labels_file; /* --marker-labels FILE: marker positions in the first frame */
 } AnalyzeOptions;
 
 /* Image quality is sampled about once a second for the blur and exposure

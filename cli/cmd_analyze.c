@@ -15,6 +15,7 @@
 #include "cli/progress.h"
 #include "cli/summary.h"
 #include "cli/silhouette_series.h"
+#include "cli/marker_series.h"
 
 #include <limits.h>
 #include <math.h>
@@ -27,7 +28,8 @@
  * negative code with diag when the tracker itself fails. */
 static int track_all(const RomcvCliContext *ctx, const AnalyzeOptions *o, RomcvTracker **tracker,
                      RomcvCliPoseSeries *series, RomcvCliSilhouetteSeries *silhouette,
-                     Checks *checks, StreamOutcome *outcome, RomcvDiag *diag) {
+                     RomcvCliMarkerSeries *markers, Checks *checks, StreamOutcome *outcome,
+                     RomcvDiag *diag) {
     RomcvCliInterrupt watch;
     romcv_cli_interrupt_start(&watch);
     RomcvCapture *capture = NULL;
@@ -56,6 +58,8 @@ static int track_all(const RomcvCliContext *ctx, const AnalyzeOptions *o, RomcvT
             rc = romcv_cli_pose_series_append(series, frame, &pose);
             /* The person mask is valid until the next frame: its contour now. */
             rc = rc ? rc : romcv_cli_silhouette_frame(silhouette, tracker, series);
+            /* Skin markers: named from this frame's pose (cli/marker_series.h). */
+            rc = rc ? rc : romcv_cli_markers_frame(markers, frame, &pose, diag);
             romcv_cli_progress_update(&progress, (int64_t)series->n);
         } else {
             romcv_diag_set(diag, rc, "%s: frame %lld: %s", o->in.input, (long long)frame->index,
@@ -280,6 +284,7 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     o.threads = 1;
     o.cutoff_hz = 6.0;
     o.side = "both";
+    o.tracking = "auto";
     const char *silhouette_mode = "auto";
     RomcvOption options[] = {
         {"out", 'o', ROMCV_OPT_STRING, &o.out_dir, 0, 0, NULL, "DIR",
@@ -292,6 +297,10 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
          "selfie-camera video, mirrored left-right (keeps left and right anatomical)"},
         {"cutoff", 0, ROMCV_OPT_DOUBLE, &o.cutoff_hz, 0.1, 100, NULL, "HZ",
          "low-pass cut-off for the angles (default 6 Hz)"},
+        {"tracking", 0, ROMCV_OPT_CHOICE, &o.tracking, 0, 0, "auto|video|static", NULL,
+         "video: the pose detector finds the person once and the landmarks follow (fast); "
+         "static: the detector runs on every frame (slower, steadier end ranges); auto "
+         "(default): what the protocol recommends, else video"},
         {"threads", 0, ROMCV_OPT_INT, &o.threads, 1, 64, NULL, "N",
          "inference threads (default 1; decoding has a thread of its own)"},
         {"camera", 0, ROMCV_OPT_STRING, &o.camera_file, 0, 0, NULL, "FILE",
@@ -318,6 +327,13 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
         {"silhouette", 0, ROMCV_OPT_CHOICE, &silhouette_mode, 0, 0, "auto|off", NULL,
          "markerless pelvic tilt and lordosis from the back of the person mask in side views "
          "(default auto: on unless --view is front or back)"},
+        {"markers", 0, ROMCV_OPT_STRING, &o.markers, 0, 0, NULL, "auto|COLOUR",
+         "coloured skin markers on ASIS, PSIS, T12, L3, S1 (docs/markers.md): auto, red, "
+         "orange, yellow, green, cyan, blue, magenta or H1-H2,S1-S2,V1-V2; pelvic tilt, "
+         "obliquity and lordosis are then measured on them"},
+        {"marker-labels", 0, ROMCV_OPT_STRING, &o.labels_file, 0, 0, NULL, "FILE",
+         "with --markers: JSON of marker names to [x, y] in the first frame, for arrangements "
+         "romcv cannot name itself (docs/markers.md)"},
         ROMCV_CLI_INPUT_OPTIONS(o.in),
         ROMCV_CLI_COMMON_OPTIONS(ctx->common),
     };
@@ -345,6 +361,10 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
             fprintf(stderr, " %s", romcv_protocols_get(i)->name);
         }
         fprintf(stderr, ")\n");
+        return ROMCV_EXIT_USAGE;
+    }
+    if (romcv_cli_markers_check(o.markers, o.labels_file, &diag) < 0) { /* the same way */
+        fprintf(stderr, COMMAND ": %s\n", diag.message);
         return ROMCV_EXIT_USAGE;
     }
     RomcvModelId model_id = ROMCV_MODEL_LANDMARK_FULL;
@@ -388,13 +408,26 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     ts.model = model_id;
     ts.models_dir = models_dir;
     ts.threads = o.threads;
+    ts.static_mode = strcmp(o.tracking, "static") == 0 ||
+                     (strcmp(o.tracking, "auto") == 0 && protocol && protocol->static_tracking);
     ts.logger = ctx->logger;
     RomcvCliSilhouetteSeries silhouette; /* allocates nothing before the first frame */
     romcv_cli_silhouette_init(&silhouette, silhouette_mode, &ms, o.vertical ? line_points : NULL,
                               &ctx->logger);
     romcv_cli_silhouette_tracker_settings(&silhouette, &ts);
+    RomcvCliMarkerSeries markers; /* allocates nothing without --markers */
+    if (romcv_cli_markers_init(&markers, o.markers, o.labels_file, &ctx->logger, &diag) < 0) {
+        return romcv_cli_fail(COMMAND, &diag); /* out of memory: the colour was checked */
+    }
+    if (markers.enabled) {
+        /* T12-L3 and L3-S1 are 10-15 px apart on a whole body at 640x480,
+         * under the 20 px that guards landmark segments; the markers'
+         * centroids are good to a fifth of a pixel (docs/markers.md). */
+        ms.min_segment_px = 8;
+    }
     RomcvTracker *tracker = NULL;
     if (romcv_tracker_create(&tracker, &ts, &diag) < 0) {
+        romcv_cli_markers_free(&markers);
         return romcv_cli_fail(COMMAND, &diag);
     }
 
@@ -408,7 +441,7 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
         romcv_diag_set(&diag, ROMCV_ERR(ENOMEM), "out of memory");
         return romcv_cli_fail(COMMAND, &diag);
     }
-    rc = track_all(ctx, &o, &tracker, &series, &silhouette, checks, &outcome, &diag);
+    rc = track_all(ctx, &o, &tracker, &series, &silhouette, &markers, checks, &outcome, &diag);
     romcv_tracker_destroy(&tracker);
 
     RomcvMetrics *metrics = NULL;
@@ -420,6 +453,7 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
                               &series, &ms, &diag);
         if (rc == 0 && have_camera) {
             romcv_cli_silhouette_undistort(&silhouette, &camera);
+            romcv_cli_markers_undistort(&markers, &camera);
         }
     }
     if (rc == 0 && series.n > 0) {
@@ -431,8 +465,11 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
         RomcvLandmarkSeries landmarks = romcv_cli_pose_series_landmarks(&series);
         RomcvContourSeries contours;
         const int no_contours = romcv_cli_silhouette_contours(&silhouette, &contours);
-        rc = romcv_metrics_compute(metrics, &landmarks, NULL, no_contours ? NULL : &contours,
-                                   &angles);
+        RomcvMarkerSeries marker_series;
+        const int no_markers = romcv_cli_markers_series(&markers, &marker_series);
+        romcv_cli_markers_warn(&markers, &ctx->logger);
+        rc = romcv_metrics_compute(metrics, &landmarks, no_markers ? NULL : &marker_series,
+                                   no_contours ? NULL : &contours, &angles);
         if (rc < 0) {
             romcv_diag_set(&diag, rc, "%s: angles: %s", o.in.input, romcv_metrics_errmsg(metrics));
         }
@@ -458,6 +495,11 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
         if (rc == 0) {
             rc = write_frame_files(&o, &series, angles, outcome.info.nominal_fps, protocol_result,
                                    metres_per_px, &diag);
+        }
+        if (rc == 0 && markers.enabled) {
+            char path[PATH_MAX];
+            join_path(path, sizeof path, o.out_dir, "markers.csv");
+            rc = romcv_cli_markers_write_csv(&markers, series.index, series.time_s, path, &diag);
         }
     }
     int exit_code = EXIT_SUCCESS;
@@ -533,7 +575,9 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
             printf("  %-28s %7.1f to %7.1f %s (median %.1f)%s\n",
                    romcv_angle_info((RomcvAngleId)a)->name, min, max,
                    romcv_angle_info((RomcvAngleId)a)->unit, median,
-                   c->is_estimate ? "  [estimate]" : "");
+                   c->is_estimate                                                   ? "  [estimate]"
+                   : markers.enabled && romcv_angle_info((RomcvAngleId)a)->estimate ? "  [markers]"
+                                                                                    : "");
         }
         if (protocol_result) {
             romcv_cli_print_protocol_result(stdout, protocol_result, angles);
@@ -550,6 +594,7 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     romcv_angle_results_destroy(&angles);
     romcv_cli_pose_series_free(&series);
     romcv_cli_silhouette_free(&silhouette);
+    romcv_cli_markers_free(&markers);
     romcv_metrics_destroy(&metrics);
     return exit_code;
 }
