@@ -165,10 +165,14 @@ static void need(const RomcvCliMarkerSeries *s, const RomcvLogger *logger, int k
     if (view_frames == 0 || s->seen[k] * 2 >= view_frames) {
         return;
     }
+    /* The usual cause on the back in a side view: a flat sticker, edge-on. */
+    int edge_on = strcmp(view, "side-view") == 0 && k >= ROMCV_MARKER_PSIS_LEFT;
     romcv_log(logger, ROMCV_LOG_WARNING, "markers",
               "%s: the %s marker was found in %zu of %zu %s frames; where it is missing %s "
-              "comes from the markerless estimate or is not measured (docs/markers.md)",
-              measure, names[k], s->seen[k], view_frames, view, measure);
+              "comes from the markerless estimate or is not measured%s (docs/markers.md)",
+              measure, names[k], s->seen[k], view_frames, view, measure,
+              edge_on ? "; a flat sticker on the back is seen edge-on from the side: use balls"
+                      : "");
 }
 
 void romcv_cli_markers_warn(const RomcvCliMarkerSeries *s, const RomcvLogger *logger) {
