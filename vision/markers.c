@@ -28,7 +28,14 @@
            * encoded 3 px ball's (0.24-0.76) */
 #define AUTO_VAL 0.35f
 /* The chosen colour in auto mode: the winning blobs' mean hue +- this. */
+#define AUTO_RED_SAT        0.65f
 #define AUTO_HALF_WIDTH_DEG 20.0f
+/* A colour is taken only when it won at least half the frames scanned with
+ * at least AUTO_MIN_REGIONS regions a frame on average: two markers are
+ * the fewest a measure needs (ASIS and PSIS). On a recording without
+ * markers (../shared's squat_side.mp4) stray round vivid spots won a band
+ * now and then, and searching it named wall spots as markers. */
+#define AUTO_MIN_REGIONS 2
 
 struct RomcvMarkerDetector {
     RomcvMarkerDetectorSettings s;
@@ -40,8 +47,11 @@ struct RomcvMarkerDetector {
     int votes[AUTO_BANDS];
     double hue_sum[AUTO_BANDS]; /* sum of the winning blobs' hues (deg, unwrapped) */
     int hue_count[AUTO_BANDS];
+    int regions[AUTO_BANDS]; /* marker-shaped regions in the frames each band won */
     int frames_voted;
+    int frames_scanned;
     int locked;
+    int none;               /* auto found no colour that stands out: nothing is searched */
     float auto_lo, auto_hi; /* the range in use (deg) */
     char errmsg[ROMCV_DIAG_MESSAGE_SIZE];
 };
@@ -327,6 +337,11 @@ static float wrap_deg(float h) {
 
 /* Auto mode, before the colour is locked: scans the twelve bands, gives
  * this frame's vote and sets the range this frame is searched in. */
+/* Whether band k has won enough, with enough regions, to be searched. */
+static int band_qualifies(const RomcvMarkerDetector *d, int k) {
+    return d->votes[k] * 2 >= d->frames_scanned && d->regions[k] >= AUTO_MIN_REGIONS * d->votes[k];
+}
+
 static int auto_vote(RomcvMarkerDetector *d) {
     RomcvMarkerDetection *scratch = d->scratch;
     const int max = MAX_REGIONS;
@@ -334,8 +349,16 @@ static int auto_vote(RomcvMarkerDetector *d) {
     float best_hue = 0;
     float best_score = 0;
     for (int k = 0; k < AUTO_BANDS; k++) {
+        /* Skin is hue 0-50 deg, S 0.2-0.6 (Kolkur et al. 2017, "Human skin
+         * detection using RGB, HSV and YCbCr color models"): on a real
+         * recording (../shared's squat_side.mp4) skin and an orange wall won
+         * the 15-45 deg band, so auto never takes it, and takes red (345-15)
+         * only where it is more saturated than skin. */
+        if (k == 1) {
+            continue;
+        }
         float lo = wrap_deg(k * 30.0f - 15), hi = wrap_deg(k * 30.0f + 15);
-        RomcvCvHsvRange r = cv_range(lo, hi, AUTO_SAT, 1, AUTO_VAL, 1);
+        RomcvCvHsvRange r = cv_range(lo, hi, k == 0 ? AUTO_RED_SAT : AUTO_SAT, 1, AUTO_VAL, 1);
         float hue = 0;
         int n = find(d, &r, scratch, max, &hue);
         if (n < 0) {
@@ -353,8 +376,10 @@ static int auto_vote(RomcvMarkerDetector *d) {
             best_hue = hue;
         }
     }
+    d->frames_scanned++;
     if (best >= 0) {
         d->votes[best]++;
+        d->regions[best] += best_n;
         float h = best_hue;
         /* Keep the band's hues on one side of the 0/360 seam for the mean. */
         if (best == 0 && h > 180) {
@@ -372,11 +397,28 @@ static int auto_vote(RomcvMarkerDetector *d) {
         float mean = (float)(d->hue_sum[lead] / d->hue_count[lead]);
         d->auto_lo = wrap_deg(mean - AUTO_HALF_WIDTH_DEG);
         d->auto_hi = wrap_deg(mean + AUTO_HALF_WIDTH_DEG);
-        if (d->frames_voted >= d->s.auto_frames) {
-            d->locked = 1;
+    }
+    if (d->frames_scanned >= d->s.auto_frames) {
+        int lead = 0;
+        for (int k = 1; k < AUTO_BANDS; k++) {
+            if (d->votes[k] > d->votes[lead]) {
+                lead = k;
+            }
+        }
+        d->locked = 1;
+        d->none = !band_qualifies(d, lead);
+        if (d->none) {
+            d->auto_lo = d->auto_hi = NAN;
+            romcv_log(&d->s.logger, ROMCV_LOG_WARNING, "markers",
+                      "auto colour: no colour stood out as markers in the first %d frames (the "
+                      "best won %d with %.1f round spots a frame); no markers are searched: "
+                      "name their colour (--markers COLOUR) if there are some",
+                      d->frames_scanned, d->votes[lead],
+                      d->votes[lead] ? (double)d->regions[lead] / d->votes[lead] : 0.0);
+        } else {
             romcv_log(&d->s.logger, ROMCV_LOG_INFO, "markers",
                       "auto colour: hue %.0f-%.0f deg (%d of %d frames voted for it)", d->auto_lo,
-                      d->auto_hi, d->votes[lead], d->frames_voted);
+                      d->auto_hi, d->votes[lead], d->frames_scanned);
         }
     }
     return 0;
@@ -415,8 +457,21 @@ int romcv_marker_detector_detect(RomcvMarkerDetector *d, const RomcvFrame *frame
                 return rc;
             }
         }
-        if (d->frames_voted == 0) {
-            return 0; /* nothing vivid and round yet */
+        if (d->none || d->frames_voted == 0) {
+            return 0; /* no colour stands out (yet) */
+        }
+        if (!d->locked) {
+            /* During the vote, the leading band only if it already looks
+             * like markers. */
+            int lead = 0;
+            for (int k = 1; k < AUTO_BANDS; k++) {
+                if (d->votes[k] > d->votes[lead]) {
+                    lead = k;
+                }
+            }
+            if (!band_qualifies(d, lead)) {
+                return 0;
+            }
         }
         lo = d->auto_lo;
         hi = d->auto_hi;

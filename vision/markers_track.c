@@ -35,17 +35,28 @@ _Static_assert(ROMCV_MARKER_LABELS == ROMCV_MARKER_COUNT,
 #define MAX_CANDIDATES 64
 
 /* The pelvic band, in H from the hip centre (see vision.h). */
-#define BAND_UP_LO   -0.25f
-#define BAND_UP_HI   0.85f
-#define BAND_FWD     0.6f
-#define SIDE_FWD     0.06f /* anterior / posterior of the hip (ASIS 0.10 H, PSIS 0.22 H) */
-#define ASIS_UP_HI   0.45f
-#define TOO_CLOSE    0.05f /* two ASIS candidates nearer than this cannot be told apart */
-#define SPINE_LOW    0.12f /* lowest of three posterior markers above this: no PSIS among them */
-#define FRONT_UP_LO  0.0f  /* ASIS / PSIS in a frontal view: 0.16 H above the hip centres */
-#define FRONT_UP_HI  0.45f
-#define FRONT_LAT_LO 0.1f /* ASIS 0.24 H from the midline, trochanters further out but lower */
-#define FRONT_LAT_HI 0.5f
+#define BAND_UP_LO  -0.25f
+#define BAND_UP_HI  0.85f
+#define BAND_FWD    0.6f
+#define SIDE_FWD    0.06f /* anterior / posterior of the hip (ASIS 0.10 H, PSIS 0.22 H) */
+#define ASIS_UP_LO  -0.05f
+#define ASIS_UP_HI  0.45f
+#define SIDE_FWD_HI 0.4f /* ASIS and spine lie within 0.25 H of the hip, plus a ball */
+/* A spine (side view): one column 0.2 H wide at most, T12 to S1 over 0.12-0.6
+ * H (0.35 H expected), each gap at least 0.04 H, and the PSIS at most 0.2 H
+ * below S1 (it lies at S2). */
+#define SPINE_COLUMN  0.2f
+#define SPINE_SPAN_LO 0.12f
+#define SPINE_SPAN_HI 0.6f
+#define SPINE_GAP     0.04f
+#define PSIS_BELOW_S1 0.2f
+#define PAIR_LEVEL    0.15f /* a frontal pair is level within this (an 8 deg drop: 0.07 H) */
+#define TOO_CLOSE     0.05f /* two ASIS candidates nearer than this cannot be told apart */
+#define SPINE_LOW     0.12f /* lowest of three posterior markers above this: no PSIS among them */
+#define FRONT_UP_LO   0.0f  /* ASIS / PSIS in a frontal view: 0.16 H above the hip centres */
+#define FRONT_UP_HI   0.45f
+#define FRONT_LAT_LO  0.1f /* ASIS 0.24 H from the midline, trochanters further out but lower */
+#define FRONT_LAT_HI  0.5f
 /* Back view: the PSIS lie only 0.09 H from the midline (0.026 of standing
  * height, Harrington 2007), the spinous processes on it; the split is
  * halfway, with 0.045 H (5 px at 640x480) either side for the pose's hip. */
@@ -268,14 +279,15 @@ static int label_arrangement(const Body *b, const RomcvMarkerDetection *det, int
         Cand post[MAX_CANDIDATES];
         int n_post = 0, asis = -1, asis2 = -1;
         for (int i = 0; i < n; i++) {
-            if (c[i].fwd > SIDE_FWD && c[i].up < ASIS_UP_HI) {
+            if (c[i].fwd > SIDE_FWD && c[i].fwd <= SIDE_FWD_HI && c[i].up >= ASIS_UP_LO &&
+                c[i].up < ASIS_UP_HI) {
                 if (asis < 0 || c[i].fwd > c[asis].fwd) {
                     asis2 = asis;
                     asis = i;
                 } else if (asis2 < 0 || c[i].fwd > c[asis2].fwd) {
                     asis2 = i;
                 }
-            } else if (c[i].fwd < -SIDE_FWD) {
+            } else if (c[i].fwd < -SIDE_FWD && c[i].fwd >= -SIDE_FWD_HI) {
                 post[n_post++] = c[i];
             }
         }
@@ -293,8 +305,26 @@ static int label_arrangement(const Body *b, const RomcvMarkerDetection *det, int
             snprintf(reason, reason_size,
                      "3 posterior markers, the lowest at hip height: PSIS or S1?");
             return -1;
-        } else if (n_post != 3 && n_post != 0) {
+        } else if (n_post != 3) {
             snprintf(reason, reason_size, "%d posterior markers (3 or 4 expected)", n_post);
+            return -1;
+        }
+        /* The back's markers must look like a spine: one column, T12 to S1
+         * spanning 0.12-0.6 H (0.35 H expected) with both gaps open, and a
+         * PSIS just below S1. Stray spots rarely do. */
+        float col_lo = post[0].fwd, col_hi = post[0].fwd;
+        for (int i = 1; i < n_post; i++) {
+            col_lo = fminf(col_lo, post[i].fwd);
+            col_hi = fmaxf(col_hi, post[i].fwd);
+        }
+        float span = post[0].up - post[2].up;
+        if (col_hi - col_lo > SPINE_COLUMN || span < SPINE_SPAN_LO || span > SPINE_SPAN_HI ||
+            post[0].up - post[1].up < SPINE_GAP || post[1].up - post[2].up < SPINE_GAP ||
+            (n_post == 4 && post[2].up - post[3].up > PSIS_BELOW_S1)) {
+            snprintf(reason, reason_size,
+                     "the posterior markers do not line up as a spine (span %.2f H, column %.2f "
+                     "H wide)",
+                     (double)span, (double)(col_hi - col_lo));
             return -1;
         }
         if (spine == 3) {
@@ -304,10 +334,6 @@ static int label_arrangement(const Body *b, const RomcvMarkerDetection *det, int
         }
         if (asis >= 0) {
             label[near_right ? ROMCV_MARKER_ASIS_RIGHT : ROMCV_MARKER_ASIS_LEFT] = c[asis].det;
-        }
-        if (asis < 0 && n_post == 0) {
-            snprintf(reason, reason_size, "no marker in front of or behind the hips");
-            return -1;
         }
         return 0;
     }
@@ -335,8 +361,22 @@ static int label_arrangement(const Body *b, const RomcvMarkerDetection *det, int
                 mid[n_mid++] = c[i];
             }
         }
-        if (left < 0 && right < 0) {
-            snprintf(reason, reason_size, "no marker beside the hips");
+        if (left < 0 || right < 0) {
+            snprintf(reason, reason_size, "%s marker beside the hips (a pair expected)",
+                     left < 0 && right < 0 ? "no" : "one");
+            return -1;
+        }
+        /* A pair: level within PAIR_LEVEL and as far apart as the pelvis is
+         * wide (ASIS 0.49 H, PSIS 0.18 H apart). */
+        float left_fwd, left_up, right_fwd, right_up;
+        to_body(b, det[left].x, det[left].y, &left_fwd, &left_up);
+        to_body(b, det[right].x, det[right].y, &right_fwd, &right_up);
+        float apart = left_fwd - right_fwd;
+        float apart_lo = b->view == ROMCV_VIEW_BACK ? 0.1f : 0.25f;
+        float apart_hi = b->view == ROMCV_VIEW_BACK ? 0.5f : 0.9f;
+        if (fabsf(left_up - right_up) > PAIR_LEVEL || apart < apart_lo || apart > apart_hi) {
+            snprintf(reason, reason_size, "the pair beside the hips is %.2f H apart, %.2f H askew",
+                     (double)apart, (double)fabsf(left_up - right_up));
             return -1;
         }
         label[pair_left] = left;

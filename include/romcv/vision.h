@@ -291,8 +291,11 @@ ROMCV_API int romcv_silhouette_posterior_contour(const float *mask, int width, i
  * and after auto_frames frames the band with the most votes is kept for the
  * rest of the video (a colour found in one frame only, a passing red car, does
  * not win). The range searched is then the winners' mean hue +- 20 deg with
- * S >= 0.2 and V >= 0.3, as for a named colour. Until the vote ends each
- * frame is searched in the leading band.
+ * S >= 0.2 and V >= 0.3, as for a named colour. A band is only taken when
+ * it won at least half the frames with at least two regions a frame on
+ * average; otherwise auto decides there are no markers (a warning) and
+ * searches nothing. Until the vote ends each frame is searched in the
+ * leading band, when it qualifies so far.
  */
 
 /* One marker-shaped region. */
@@ -348,7 +351,9 @@ ROMCV_API int romcv_marker_detector_detect(RomcvMarkerDetector *detector, const 
                                            RomcvMarkerDetection *out, int max, int *count);
 
 /* The colour range in use, in the units of the settings (in auto mode, the
- * band chosen so far); *locked is 1 once auto mode has decided. May be NULL. */
+ * band chosen so far; NaN when the vote found no colour standing out as
+ * markers, after which nothing is searched); *locked is 1 once auto mode
+ * has decided. Any pointer may be NULL. */
 ROMCV_API void romcv_marker_detector_colour(const RomcvMarkerDetector *detector, float *hue_lo,
                                             float *hue_hi, int *locked);
 
@@ -372,18 +377,22 @@ ROMCV_API void romcv_marker_detector_destroy(RomcvMarkerDetector **detector);
  * Labelling (a frame without labelled tracks, or after every track is lost):
  * the candidates are the detections in the pelvic band, -0.25 H to +0.85 H
  * above the hip centre and within 0.6 H of it forward or back.
- *   side view: ASIS = the one candidate more than 0.06 H forward of the hip
- *     and below 0.45 H (two of them within 0.05 H of each other is
- *     ambiguous); posterior = more than 0.06 H behind the hip: with four, the
+ *   side view: ASIS = the one candidate 0.06-0.4 H forward of the hip and
+ *     -0.05 to 0.45 H above it (two of them within 0.05 H of each other is
+ *     ambiguous); posterior = 0.06-0.4 H behind the hip: with four, the
  *     lowest is the near-side PSIS (the PSIS lies at S2, below the S1
  *     spinous process) and the other three from the top are T12, L3, S1;
  *     with three they are T12, L3, S1 only when the lowest is more than
- *     0.12 H above the hip (else ambiguous); other counts are ambiguous.
+ *     0.12 H above the hip; other counts are ambiguous, and so are spines
+ *     that do not look like one (wider than 0.2 H, T12-S1 outside 0.12-0.6
+ *     H, a gap under 0.04 H, a PSIS more than 0.2 H below S1).
  *   front view: ASIS left / right = the candidate on each side within
- *     0.1 to 0.5 H of the hip above it, one per side (else ambiguous);
+ *     0.1 to 0.5 H of the hip and 0 to 0.45 H above it; both are needed,
+ *     level within 0.15 H and 0.25-0.9 H apart (else ambiguous);
  *   back view: PSIS the same way but 0.045 to 0.35 H from the midline
- *     (they are 0.09 H out); the spine markers on the midline (within
- *     0.045 H of it), top to bottom T12, L3, S1 when there are three.
+ *     (they are 0.09 H out) and 0.1-0.5 H apart; the spine markers on the
+ *     midline (within 0.045 H of it), top to bottom T12, L3, S1 when there
+ *     are three.
  * An ambiguous arrangement labels nothing and is reported: the frame is
  * counted and logged as a warning with its time, never guessed.
  *
