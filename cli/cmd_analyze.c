@@ -26,8 +26,11 @@
 
 /* Reads every frame through the tracker into series. Returns 0, or a
  * negative code with diag when the tracker itself fails. */
+/* detector (may be NULL) is a second tracker in static mode that sees the
+ * same frames, into detected: --tracking both (see AnalyzeOptions). */
 static int track_all(const RomcvCliContext *ctx, const AnalyzeOptions *o, RomcvTracker **tracker,
-                     RomcvCliPoseSeries *series, RomcvCliSilhouetteSeries *silhouette,
+                     RomcvCliPoseSeries *series, RomcvTracker *detector,
+                     RomcvCliPoseSeries *detected, RomcvCliSilhouetteSeries *silhouette,
                      RomcvCliMarkerSeries *markers, Checks *checks, StreamOutcome *outcome,
                      RomcvDiag *diag) {
     RomcvCliInterrupt watch;
@@ -60,6 +63,11 @@ static int track_all(const RomcvCliContext *ctx, const AnalyzeOptions *o, RomcvT
             rc = rc ? rc : romcv_cli_silhouette_frame(silhouette, tracker, series);
             /* Skin markers: named from this frame's pose (cli/marker_series.h). */
             rc = rc ? rc : romcv_cli_markers_frame(markers, frame, &pose, diag);
+            if (rc == 0 && detector) {
+                RomcvPose detected_pose;
+                rc = romcv_tracker_process(detector, frame, &detected_pose);
+                rc = rc ? rc : romcv_cli_pose_series_append(detected, frame, &detected_pose);
+            }
             romcv_cli_progress_update(&progress, (int64_t)series->n);
         } else {
             romcv_diag_set(diag, rc, "%s: frame %lld: %s", o->in.input, (long long)frame->index,
@@ -88,6 +96,52 @@ static int track_all(const RomcvCliContext *ctx, const AnalyzeOptions *o, RomcvT
         return 0; /* keep what was finished */
     }
     return rc;
+}
+
+/* --tracking both: the angle channels the protocol segments and measures on
+ * come from the landmarks of the pose detector run on every frame; the rest
+ * (the hip line and trunk its compensation rules watch) stay with the
+ * tracked landmarks. On the phantom's seated rotation, tracking lets the knee
+ * landmark slide 3-6 px toward the moving foot at end range (4.3 deg short),
+ * per-frame detection does not (within 2.5 deg), while its hip line moves
+ * 6.9 deg with a level pelvis against 4 with tracking (docs/validation.md). */
+static int measure_on_detection(RomcvMetrics *metrics, const RomcvCliPoseSeries *detected,
+                                const RomcvProtocolDef *protocol, RomcvAngleResults *angles,
+                                RomcvDiag *diag) {
+    RomcvLandmarkSeries landmarks = romcv_cli_pose_series_landmarks(detected);
+    RomcvAngleResults *from_detection = NULL;
+    int rc = romcv_metrics_compute(metrics, &landmarks, NULL, NULL, &from_detection);
+    if (rc < 0) {
+        return romcv_diag_set(diag, rc, "angles on per-frame detection: %s",
+                              romcv_metrics_errmsg(metrics));
+    }
+    int take[ROMCV_ANGLE_COUNT] = {0};
+    for (int s = 0; s < protocol->n_segmenters; s++) {
+        if (protocol->segmenter[s].signal < ROMCV_ANGLE_COUNT) {
+            take[protocol->segmenter[s].signal] = 1;
+        }
+    }
+    for (int m = 0; m < protocol->n_measures; m++) {
+        if (protocol->measure[m].signal < ROMCV_ANGLE_COUNT) {
+            take[protocol->measure[m].signal] = 1;
+        }
+    }
+    for (int f = 0; f < protocol->n_flags; f++) {
+        /* A channel a rule watches stays tracked, even if it is measured. */
+        if (protocol->flag[f].signal < ROMCV_ANGLE_COUNT) {
+            take[protocol->flag[f].signal] = 0;
+        }
+    }
+    for (int c = 0; c < ROMCV_ANGLE_COUNT; c++) {
+        if (take[c]) {
+            /* Swap, so each result still frees what it allocated. */
+            RomcvAngleChannel channel = angles->channel[c];
+            angles->channel[c] = from_detection->channel[c];
+            from_detection->channel[c] = channel;
+        }
+    }
+    romcv_angle_results_destroy(&from_detection);
+    return 0;
 }
 
 static void join_path(char *out, size_t size, const char *dir, const char *name) {
@@ -297,10 +351,11 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
          "selfie-camera video, mirrored left-right (keeps left and right anatomical)"},
         {"cutoff", 0, ROMCV_OPT_DOUBLE, &o.cutoff_hz, 0.1, 100, NULL, "HZ",
          "low-pass cut-off for the angles (default 6 Hz)"},
-        {"tracking", 0, ROMCV_OPT_CHOICE, &o.tracking, 0, 0, "auto|video|static", NULL,
+        {"tracking", 0, ROMCV_OPT_CHOICE, &o.tracking, 0, 0, "auto|video|static|both", NULL,
          "video: the pose detector finds the person once and the landmarks follow (fast); "
-         "static: the detector runs on every frame (slower, steadier end ranges); auto "
-         "(default): what the protocol recommends, else video"},
+         "static: the detector on every frame; both: the protocol's angles on per-frame "
+         "detection, its compensation rules on tracking (about 2.5x the time); auto "
+         "(default): both for the hip-rotation protocols, else video"},
         {"threads", 0, ROMCV_OPT_INT, &o.threads, 1, 64, NULL, "N",
          "inference threads (default 1; decoding has a thread of its own)"},
         {"camera", 0, ROMCV_OPT_STRING, &o.camera_file, 0, 0, NULL, "FILE",
@@ -408,8 +463,18 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     ts.model = model_id;
     ts.models_dir = models_dir;
     ts.threads = o.threads;
-    ts.static_mode = strcmp(o.tracking, "static") == 0 ||
-                     (strcmp(o.tracking, "auto") == 0 && protocol && protocol->static_tracking);
+    /* --tracking: auto is "both" for protocols that measure on per-frame
+     * detection, else "video". */
+    const char *tracking = o.tracking;
+    if (strcmp(tracking, "auto") == 0) {
+        tracking = protocol && protocol->measure_on_detection ? "both" : "video";
+    }
+    if (strcmp(tracking, "both") == 0 && !protocol) {
+        fprintf(stderr, COMMAND ": --tracking both needs --protocol (it measures the protocol's "
+                                "angles on per-frame detection)\n");
+        return ROMCV_EXIT_USAGE;
+    }
+    ts.static_mode = strcmp(tracking, "static") == 0;
     ts.logger = ctx->logger;
     RomcvCliSilhouetteSeries silhouette; /* allocates nothing before the first frame */
     romcv_cli_silhouette_init(&silhouette, silhouette_mode, &ms, o.vertical ? line_points : NULL,
@@ -425,24 +490,34 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
          * centroids are good to a fifth of a pixel (docs/markers.md). */
         ms.min_segment_px = 8;
     }
-    RomcvTracker *tracker = NULL;
-    if (romcv_tracker_create(&tracker, &ts, &diag) < 0) {
+    RomcvTracker *tracker = NULL, *detector = NULL;
+    RomcvTrackerSettings detector_settings = ts;
+    detector_settings.static_mode = 1;
+    detector_settings.segmentation = 0;
+    if (romcv_tracker_create(&tracker, &ts, &diag) < 0 ||
+        (strcmp(tracking, "both") == 0 &&
+         romcv_tracker_create(&detector, &detector_settings, &diag) < 0)) {
+        romcv_tracker_destroy(&tracker);
         romcv_cli_markers_free(&markers);
         return romcv_cli_fail(COMMAND, &diag);
     }
 
-    RomcvCliPoseSeries series;
+    RomcvCliPoseSeries series, detected;
     memset(&series, 0, sizeof series);
+    memset(&detected, 0, sizeof detected);
     StreamOutcome outcome;
     memset(&outcome, 0, sizeof outcome);
     Checks *checks = calloc(1, sizeof *checks);
     if (!checks) {
         romcv_tracker_destroy(&tracker);
+        romcv_tracker_destroy(&detector);
         romcv_diag_set(&diag, ROMCV_ERR(ENOMEM), "out of memory");
         return romcv_cli_fail(COMMAND, &diag);
     }
-    rc = track_all(ctx, &o, &tracker, &series, &silhouette, &markers, checks, &outcome, &diag);
+    rc = track_all(ctx, &o, &tracker, &series, detector, &detected, &silhouette, &markers, checks,
+                   &outcome, &diag);
     romcv_tracker_destroy(&tracker);
+    romcv_tracker_destroy(&detector);
 
     RomcvMetrics *metrics = NULL;
     RomcvAngleResults *angles = NULL;
@@ -451,6 +526,10 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     if (rc == 0 && series.n > 0) {
         rc = prepare_geometry(&o, have_camera ? &camera : NULL, o.vertical ? line_points : NULL,
                               &series, &ms, &diag);
+        if (rc == 0 && detected.n > 0) {
+            rc = prepare_geometry(&o, have_camera ? &camera : NULL, o.vertical ? line_points : NULL,
+                                  &detected, &ms, &diag);
+        }
         if (rc == 0 && have_camera) {
             romcv_cli_silhouette_undistort(&silhouette, &camera);
             romcv_cli_markers_undistort(&markers, &camera);
@@ -472,6 +551,9 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
                                    no_contours ? NULL : &contours, &angles);
         if (rc < 0) {
             romcv_diag_set(&diag, rc, "%s: angles: %s", o.in.input, romcv_metrics_errmsg(metrics));
+        }
+        if (rc == 0 && detected.n == series.n && detected.n > 0) {
+            rc = measure_on_detection(metrics, &detected, protocol, angles, &diag);
         }
         if (rc == 0 && o.height_m > 0 && o.scale_m_per_px <= 0) {
             rc = romcv_calib_scale_from_height(&landmarks, o.height_m, &metres_per_px, &diag);
@@ -593,6 +675,7 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     romcv_protocol_result_destroy(&protocol_result);
     romcv_angle_results_destroy(&angles);
     romcv_cli_pose_series_free(&series);
+    romcv_cli_pose_series_free(&detected);
     romcv_cli_silhouette_free(&silhouette);
     romcv_cli_markers_free(&markers);
     romcv_metrics_destroy(&metrics);

@@ -197,10 +197,11 @@ typedef struct RomcvProtocolDef {
     const char *instructions;      /* how to record it, for `romcv protocols` */
     unsigned views;                /* bit (1 << RomcvView) for each view it accepts */
     const char *recommended_model; /* "full" or "heavy" */
-    /* 1: run the pose detector on every frame (RomcvTrackerSettings
-     * static_mode) when the user does not choose: measured steadier end
-     * ranges where they matter (docs/validation.md). */
-    int static_tracking;
+    /* 1: measure the angles this protocol segments and measures on
+     * landmarks from the pose detector run on every frame, and the signals
+     * its compensation rules watch on tracked landmarks (romcv analyze
+     * --tracking both; docs/protocols.md says why). */
+    int measure_on_detection;
     /* 1: the segmenters are movements done one at a time (one leg, one
      * direction). When repetitions of two segmenters overlap in time, the
      * smaller one (peak relative to its enter threshold) is the other limb
