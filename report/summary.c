@@ -440,6 +440,9 @@ static void write_measure(RomcvJsonWriter *w, const RomcvSummary *s, const Romcv
     key_string(w, "unit",
                md->statistic == ROMCV_STAT_DURATION ? "s" : romcv_signal_unit(md->signal));
     key_string(w, "statistic", statistic_name(md->statistic));
+    /* Values are reported times direction: -1 turns external rotation (a
+     * negative hip_rotation) into a positive end range. */
+    key_int(w, "direction", md->direction < 0 ? -1 : 1);
     key_bool(w, "relative", md->relative);
     key_string(w, "segmenter",
                md->segmenter >= 0 && md->segmenter < def->n_segmenters
