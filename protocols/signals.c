@@ -248,6 +248,32 @@ int romcv_protocol_signal(int signal, int relative, const RomcvProtocolSettings 
         }
         subtract_baseline(angles, out);
         return 0;
+    case ROMCV_SIGNAL_PELVIS_RISE: {
+        /* A sit-to-stand clip's first quiet second may be seated or standing,
+         * so the neutral baseline cannot say where "down" is; the lowest
+         * heights the pelvis reaches (its seated height) can. */
+        float *low = malloc((n ? n : 1) * sizeof *low);
+        if (!low) {
+            return ROMCV_ERR(ENOMEM);
+        }
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            float x, y;
+            if (mean_point(s, landmarks, ROMCV_LM_LEFT_HIP, ROMCV_LM_RIGHT_HIP, i, &x, &y)) {
+                out[i] = height_of(&ax, x, y) / leg;
+                low[m++] = out[i];
+            }
+        }
+        if (m > 0) {
+            qsort(low, m, sizeof *low, compare_floats);
+            float floor_height = low[(size_t)(0.05 * (double)(m - 1))];
+            for (size_t i = 0; i < n; i++) {
+                out[i] -= floor_height;
+            }
+        }
+        free(low);
+        return 0;
+    }
     case ROMCV_SIGNAL_ANKLE_LIFT_LEFT:
     case ROMCV_SIGNAL_ANKLE_LIFT_RIGHT: {
         int lifted =

@@ -451,7 +451,7 @@ static const RomcvProtocolDef protocols[] = {
         .views = SIDE_VIEWS | FRONT_VIEWS,
         .recommended_model = "full",
         .n_segmenters = 1,
-        .segmenter = {{"stand", SIGNAL(PELVIS_DESCENT), -1, ROMCV_SEGMENT_REPETITIONS, 0,
+        .segmenter = {{"stand", SIGNAL(PELVIS_RISE), +1, ROMCV_SEGMENT_REPETITIONS, 0,
                        ROMCV_SIDE_NONE, 0.15f, 0.08f, 0.5, 0.5, 0.5}},
         .n_measures = 6,
         .measure =
@@ -473,17 +473,19 @@ static const RomcvProtocolDef protocols[] = {
         .flag =
             {
                 {"excessive_trunk_lean", "trunk leaning far forward to stand up",
-                 ROMCV_FLAG_EXCEEDS, 0, ROMCV_SIDE_NONE, ANGLE(TRUNK_INCLINATION), 0, 0, +1, 60.0f,
+                 ROMCV_FLAG_EXCEEDS, 0, ROMCV_SIDE_NONE, ANGLE(TRUNK_INCLINATION), 0, 0, +1, 50.0f,
                  -1, NAN, 0, NAN,
                  "romcv: clinical.md lists trunk lean as the sit-to-stand compensation without a "
-                 "cut-off; 60 deg forward is beyond the usual momentum-transfer lean"},
+                 "cut-off; healthy seat-off lean is about 35-45 deg (the phantom's default is "
+                 "35), so 50"},
                 {"asymmetric_shift", "pelvis shifting sideways (weight toward one leg)",
                  ROMCV_FLAG_EXCEEDS, 0, ROMCV_SIDE_NONE, SIGNAL(PELVIS_SHIFT), 0, 0, 0, 0.05f,
                  -1, NAN, 0, NAN,
                  "romcv: no published cut-off; 5 % of a leg length (about 4 cm), front view "
                  "only"},
             },
-        .notes = "Repetitions are found from the pelvis rising above its seated height. A "
+        .notes = "Repetitions are found from the pelvis rising above its lowest (seated) height, "
+                 "so the clip may start seated or standing. A "
                  "five-times sit-to-stand time is the sum of the repetition durations plus the "
                  "pauses between them (first start to last end).",
     },
