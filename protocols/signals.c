@@ -250,8 +250,11 @@ int romcv_protocol_signal(int signal, int relative, const RomcvProtocolSettings 
         return 0;
     case ROMCV_SIGNAL_PELVIS_RISE: {
         /* A sit-to-stand clip's first quiet second may be seated or standing,
-         * so the neutral baseline cannot say where "down" is; the lowest
-         * heights the pelvis reaches (its seated height) can. */
+         * so the neutral baseline cannot say where "down" is; the pelvis's
+         * seated height can: its 15th percentile, inside the seated frames
+         * (a third of a sit-to-stand clip) and above the brief dip of the
+         * hip landmarks as the trunk leans forward at seat-off (seen from the
+         * front on the phantom: spurious rises at the 5th). */
         float *low = malloc((n ? n : 1) * sizeof *low);
         if (!low) {
             return ROMCV_ERR(ENOMEM);
@@ -266,7 +269,7 @@ int romcv_protocol_signal(int signal, int relative, const RomcvProtocolSettings 
         }
         if (m > 0) {
             qsort(low, m, sizeof *low, compare_floats);
-            float floor_height = low[(size_t)(0.05 * (double)(m - 1))];
+            float floor_height = low[(size_t)(0.15 * (double)(m - 1))];
             for (size_t i = 0; i < n; i++) {
                 out[i] -= floor_height;
             }

@@ -21,6 +21,9 @@ TRUTH_OF = {
     "hip_flexion_right": "hip_flexion_2d_right",
     "thigh_vertical_left": "thigh_inclination_left",
     "thigh_vertical_right": "thigh_inclination_right",
+    # single-leg stance: the drop of the lifted side (the truth has one, + when it drops)
+    "pelvic_drop_left": "pelvic_drop",
+    "pelvic_drop_right": "pelvic_drop",
 }
 
 
@@ -28,7 +31,12 @@ def truth_series(frames, signal):
     key = TRUTH_OF.get(signal, signal)
     if key not in frames[0]["angles"]:
         return None
-    return [f["angles"][key] for f in frames]
+    values = [f["angles"][key] for f in frames]
+    if all(v is None for v in values):
+        return None
+    # The phantom writes null where a quantity does not apply (no drop while
+    # standing on both legs): zero there.
+    return [0.0 if v is None else v for v in values]
 
 
 def take(statistic, values, direction, frame):

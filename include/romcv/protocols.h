@@ -43,43 +43,43 @@ extern "C" {
  * derived from the landmarks. Lengths are in units of the person's median
  * hip-to-ankle length in the clip ("leg lengths"), so they do not depend on
  * the distance to the camera. X-macro: id, name, unit, meaning. */
-#define ROMCV_DERIVED_SIGNAL_TABLE(X)                                                         \
-    X(PELVIS_DESCENT, "pelvis_descent", "leg",                                                \
-      "hip midpoint below its baseline height, "                                              \
-      "along gravity, in leg lengths (squat and sit-to-stand depth)")                         \
-    X(PELVIS_RISE, "pelvis_rise", "leg",                                                      \
-      "hip midpoint above its lowest height in the clip (5th percentile), along gravity, in " \
-      "leg lengths (sit-to-stand: needs no standing baseline)")                               \
-    X(ANKLE_LIFT_LEFT, "ankle_lift_left", "leg",                                              \
-      "left ankle above the right ankle, along gravity, in leg lengths")                      \
-    X(ANKLE_LIFT_RIGHT, "ankle_lift_right", "leg",                                            \
-      "right ankle above the left ankle, along gravity, in leg lengths")                      \
-    X(KNEE_SHIFT_LEFT, "knee_shift_left", "leg",                                              \
-      "left knee's horizontal displacement in the image from its baseline position (image "   \
-      "right positive), in leg lengths")                                                      \
-    X(KNEE_SHIFT_RIGHT, "knee_shift_right", "leg",                                            \
-      "right knee's horizontal displacement in the image from its baseline position (image "  \
-      "right positive), in leg lengths")                                                      \
-    X(PELVIS_SHIFT, "pelvis_shift", "leg",                                                    \
-      "hip midpoint sideways from the ankle midpoint minus its baseline value, toward the "   \
-      "person's left positive, in leg lengths (frontal view)")                                \
-    X(PELVIC_DROP_LEFT, "pelvic_drop_left", "deg",                                            \
-      "pelvic obliquity change from baseline with the left side lower positive")              \
-    X(PELVIC_DROP_RIGHT, "pelvic_drop_right", "deg",                                          \
-      "pelvic obliquity change from baseline with the right side lower positive")             \
-    X(PELVIC_DROP_CM_LEFT, "pelvic_drop_cm_left", "cm",                                       \
-      "the left hip's drop below the right one, change from baseline, in cm: with the "       \
-      "settings' scale, else estimated from the hip width taken as 20 cm")                    \
-    X(PELVIC_DROP_CM_RIGHT, "pelvic_drop_cm_right", "cm",                                     \
-      "the right hip's drop below the left one, change from baseline, in cm (as above)")      \
-    X(LUMBAR_CONTRIBUTION, "lumbar_contribution", "deg",                                      \
-      "trunk inclination change minus pelvic tilt change from baseline (forward bend: the "   \
-      "part of the bend made by the lumbar spine)")                                           \
-    X(HIP_CONTRIBUTION, "hip_contribution", "deg",                                            \
-      "pelvic tilt change from baseline, anterior positive (forward bend: the pelvis "        \
-      "rotating forward over the hips)")                                                      \
-    X(TRUNK_TIBIA_DIFFERENCE, "trunk_tibia_difference", "deg",                                \
-      "trunk inclination minus the forward inclination of the shank (knee flexion minus "     \
+#define ROMCV_DERIVED_SIGNAL_TABLE(X)                                                          \
+    X(PELVIS_DESCENT, "pelvis_descent", "leg",                                                 \
+      "hip midpoint below its baseline height, "                                               \
+      "along gravity, in leg lengths (squat and sit-to-stand depth)")                          \
+    X(PELVIS_RISE, "pelvis_rise", "leg",                                                       \
+      "hip midpoint above its seated height (15th percentile of the clip), along gravity, in " \
+      "leg lengths (sit-to-stand: needs no standing baseline)")                                \
+    X(ANKLE_LIFT_LEFT, "ankle_lift_left", "leg",                                               \
+      "left ankle above the right ankle, along gravity, in leg lengths")                       \
+    X(ANKLE_LIFT_RIGHT, "ankle_lift_right", "leg",                                             \
+      "right ankle above the left ankle, along gravity, in leg lengths")                       \
+    X(KNEE_SHIFT_LEFT, "knee_shift_left", "leg",                                               \
+      "left knee's horizontal displacement in the image from its baseline position (image "    \
+      "right positive), in leg lengths")                                                       \
+    X(KNEE_SHIFT_RIGHT, "knee_shift_right", "leg",                                             \
+      "right knee's horizontal displacement in the image from its baseline position (image "   \
+      "right positive), in leg lengths")                                                       \
+    X(PELVIS_SHIFT, "pelvis_shift", "leg",                                                     \
+      "hip midpoint sideways from the ankle midpoint minus its baseline value, toward the "    \
+      "person's left positive, in leg lengths (frontal view)")                                 \
+    X(PELVIC_DROP_LEFT, "pelvic_drop_left", "deg",                                             \
+      "pelvic obliquity change from baseline with the left side lower positive")               \
+    X(PELVIC_DROP_RIGHT, "pelvic_drop_right", "deg",                                           \
+      "pelvic obliquity change from baseline with the right side lower positive")              \
+    X(PELVIC_DROP_CM_LEFT, "pelvic_drop_cm_left", "cm",                                        \
+      "the left hip's drop below the right one, change from baseline, in cm: with the "        \
+      "settings' scale, else estimated from the hip width taken as 20 cm")                     \
+    X(PELVIC_DROP_CM_RIGHT, "pelvic_drop_cm_right", "cm",                                      \
+      "the right hip's drop below the left one, change from baseline, in cm (as above)")       \
+    X(LUMBAR_CONTRIBUTION, "lumbar_contribution", "deg",                                       \
+      "trunk inclination change minus pelvic tilt change from baseline (forward bend: the "    \
+      "part of the bend made by the lumbar spine)")                                            \
+    X(HIP_CONTRIBUTION, "hip_contribution", "deg",                                             \
+      "pelvic tilt change from baseline, anterior positive (forward bend: the pelvis "         \
+      "rotating forward over the hips)")                                                       \
+    X(TRUNK_TIBIA_DIFFERENCE, "trunk_tibia_difference", "deg",                                 \
+      "trunk inclination minus the forward inclination of the shank (knee flexion minus "      \
       "thigh-from-vertical), mean of the measured sides (side view)")
 
 typedef enum RomcvSignal {
