@@ -70,6 +70,8 @@ typedef struct RomcvCliAnalysis {
     const RomcvProtocolResult *protocol; /* NULL without --protocol */
     double metres_per_pixel;             /* from --scale or --height; 0: unknown */
     int html_written;                    /* report.html was written */
+    const char *tracking;                /* "video", "static" or "both", as resolved */
+    const char *silhouette;              /* --silhouette as given */
     const char *status;                  /* "complete", "interrupted", "failed" */
     const char *error;                   /* why the run failed (beyond the input), or NULL */
     int argc;                            /* the command line, recorded in summary.json */

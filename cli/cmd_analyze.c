@@ -601,6 +601,8 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
         .angle_kernels = metrics ? romcv_metrics_simd_name(metrics) : "",
         .protocol = protocol_result,
         .metres_per_pixel = metres_per_px,
+        .tracking = tracking,
+        .silhouette = silhouette_mode,
         .status = status,
         .error = rc < 0 ? diag.message : NULL,
         .argc = argc,

@@ -38,6 +38,9 @@ int romcv_cli_write_summary(const RomcvCliAnalysis *run, RomcvDiag *diag) {
     s.options.protocol = o->protocol;
     s.options.side = o->side;
     s.options.out_dir = o->out_dir;
+    s.options.tracking = run->tracking;
+    s.options.markers = o->markers;
+    s.options.silhouette = run->silhouette;
 
     s.calibration.camera_file = o->camera_file;
     s.calibration.vertical_line = o->vertical;

@@ -188,6 +188,9 @@ static void write_options(RomcvJsonWriter *w, const RomcvSummary *s) {
     key_string(w, "protocol", o->protocol);
     key_string(w, "side", o->side);
     key_string(w, "out_dir", o->out_dir);
+    key_string(w, "tracking", o->tracking ? o->tracking : "video");
+    key_string(w, "markers", o->markers);
+    key_string(w, "silhouette", o->silhouette);
     romcv__json_write_end_object(w);
     romcv__json_write_key(w, "command_line");
     if (s->argc > 0) {

@@ -330,6 +330,12 @@ typedef struct RomcvSummaryOptions {
     const char *protocol; /* --protocol NAME, or NULL */
     const char *side;     /* --side left|right|both, or NULL */
     const char *out_dir;  /* where the files went, or NULL */
+    /* How the landmarks were tracked: "video", "static" or "both" (the
+     * protocol's angles on per-frame detection), as resolved from --tracking;
+     * NULL: "video". */
+    const char *tracking;
+    const char *markers;    /* --markers auto|COLOUR, or NULL (none) */
+    const char *silhouette; /* --silhouette auto|off, or NULL */
 } RomcvSummaryOptions;
 
 /* The calibration the angles were computed with. */
