@@ -95,11 +95,6 @@ static int grow(void **array, size_t *capacity, size_t count, size_t size) {
     return 0;
 }
 
-static int compare_floats(const void *pa, const void *pb) {
-    float a = *(const float *)pa, b = *(const float *)pb;
-    return (a > b) - (a < b);
-}
-
 /* ----------------------------------------------------------- segmentation */
 
 /* The onset of a movement that crossed the enter threshold at frame i: walk
@@ -323,29 +318,23 @@ static float measure_one(Work *w, const RomcvMeasureDef *md, const RomcvRepetiti
         return high - low;
     }
     if (md->statistic == ROMCV_STAT_MEDIAN) {
-        float *tmp = malloc((count ? count : 1) * sizeof *tmp);
+        float *tmp = malloc((rep->end_frame - rep->start_frame + 1) * sizeof *tmp);
         if (!tmp) {
             w->failed = 1;
             return NAN;
         }
         size_t m = 0;
         for (size_t i = rep->start_frame; i <= rep->end_frame; i++) {
-            if (isfinite(v[i])) {
-                tmp[m++] = dir * v[i];
-            }
+            tmp[m++] = dir * v[i];
         }
-        float median = NAN;
-        if (m) {
-            qsort(tmp, m, sizeof *tmp, compare_floats);
-            median = m % 2 ? tmp[m / 2] : 0.5f * (tmp[m / 2 - 1] + tmp[m / 2]);
-            /* The frame that shows it: the one closest to the median. */
-            float closest = INFINITY;
-            for (size_t i = rep->start_frame; i <= rep->end_frame; i++) {
-                float d = fabsf(dir * v[i] - median);
-                if (d < closest) {
-                    closest = d;
-                    *frame = i;
-                }
+        float median = romcv__protocol_median(tmp, m);
+        /* The frame that shows it: the one closest to the median. */
+        float closest = INFINITY;
+        for (size_t i = rep->start_frame; isfinite(median) && i <= rep->end_frame; i++) {
+            float d = fabsf(dir * v[i] - median);
+            if (d < closest) {
+                closest = d;
+                *frame = i;
             }
         }
         free(tmp);

@@ -13,4 +13,8 @@
 float romcv__protocol_leg_length(const RomcvProtocolSettings *s,
                                  const RomcvLandmarkSeries *landmarks);
 
+/* The median of the finite values among v[0..n) (they are moved to the front
+ * and sorted); NaN when there are none. */
+float romcv__protocol_median(float *v, size_t n);
+
 #endif /* ROMCV_PROTOCOLS_INTERNAL_H */

@@ -125,8 +125,7 @@ static int compare_floats(const void *pa, const void *pb) {
     return (a > b) - (a < b);
 }
 
-/* Median of the finite values (reorders them); NaN when none. */
-static float median_of(float *v, size_t n) {
+float romcv__protocol_median(float *v, size_t n) {
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         if (isfinite(v[i])) {
@@ -162,7 +161,7 @@ float romcv__protocol_leg_length(const RomcvProtocolSettings *s,
             }
         }
     }
-    float median = median_of(len, m);
+    float median = romcv__protocol_median(len, m);
     free(len);
     return median;
 }
@@ -199,7 +198,7 @@ static void subtract_baseline(const RomcvAngleResults *angles, float *out) {
     float base = NAN;
     if (tmp) {
         memcpy(tmp, out + first, count * sizeof *tmp);
-        base = median_of(tmp, count);
+        base = romcv__protocol_median(tmp, count);
         free(tmp);
     }
     for (size_t i = 0; i < angles->n; i++) {
@@ -357,8 +356,9 @@ int romcv_protocol_signal(int signal, int relative, const RomcvProtocolSettings 
             }
         }
         subtract_baseline(angles, out);
-        double cm_per_px = s->metres_per_pixel > 0 ? 100.0 * s->metres_per_pixel
-                                                   : 20.0 / (double)median_of(width, n);
+        double cm_per_px = s->metres_per_pixel > 0
+                               ? 100.0 * s->metres_per_pixel
+                               : 20.0 / (double)romcv__protocol_median(width, n);
         free(width);
         for (size_t i = 0; i < n; i++) {
             out[i] = (float)(out[i] * cm_per_px);

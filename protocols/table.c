@@ -65,6 +65,21 @@
         ROTATION_SEGMENTER("left-ir", ANGLE(HIP_ROTATION_LEFT), +1, ROMCV_SIDE_LEFT),    \
         ROTATION_SEGMENTER("left-er", ANGLE(HIP_ROTATION_LEFT), -1, ROMCV_SIDE_LEFT)
 
+/* Compensation rules the rotation tests share: the hip line's change from
+ * the movement's onset, and (seated) the knee of the moving leg drifting
+ * sideways, each over that leg's two movements. */
+#define PELVIS_LIFT_FLAG(text)                                                                   \
+    {                                                                                            \
+        "pelvis_lift", text, ROMCV_FLAG_EXCEEDS, 0, ROMCV_SIDE_NONE, ANGLE(PELVIC_OBLIQUITY), 1, \
+            0, 0, 5.0f, -1, NAN, 0, NAN, SRC_PELVIS_LIFT                                         \
+    }
+#define THIGH_SLIDE_FLAG(segmenters, knee_shift)                                                  \
+    {                                                                                             \
+        "thigh_slide", "the thigh sliding (the knee moving) instead of rotating",                 \
+            ROMCV_FLAG_EXCEEDS, segmenters, ROMCV_SIDE_NONE, knee_shift, 1, 0, 0, 0.08f, -1, NAN, \
+            0, NAN, SRC_KNEE_SLIDE                                                                \
+    }
+
 /* The end-range angles are absolute (the clinical definition: the shank
  * from vertical), measured at the peak of each movement. */
 #define ROTATION_MEASURES(ir_low, ir_high, er_low, er_high)                                    \
@@ -121,7 +136,6 @@ static const RomcvProtocolDef protocols[] = {
             "rotate each hip to end range and back (right IR, right ER, left IR, left ER), "
             "holding each end range about 2 s.",
         .views = VIEW(FRONT),
-        .recommended_model = "full",
         .exclusive = 1,
         .measure_on_detection = 1,
         .n_segmenters = 4,
@@ -131,20 +145,13 @@ static const RomcvProtocolDef protocols[] = {
         .n_flags = 4,
         .flag =
             {
-                {"pelvis_lift",
-                 "pelvis lifting or tilting during the rotation (hip-line angle "
-                 "change)",
-                 ROMCV_FLAG_EXCEEDS, 0, ROMCV_SIDE_NONE, ANGLE(PELVIC_OBLIQUITY), 1, 0, 0, 5.0f, -1,
-                 NAN, 0, NAN, SRC_PELVIS_LIFT},
+                PELVIS_LIFT_FLAG("pelvis lifting or tilting during the rotation (hip-line angle "
+                                 "change)"),
                 {"trunk_lean", "trunk leaning sideways during the rotation", ROMCV_FLAG_EXCEEDS, 0,
                  ROMCV_SIDE_NONE, ANGLE(TRUNK_LATERAL_LEAN), 1, 0, 0, 5.0f, -1, NAN, 0, NAN,
                  SRC_TRUNK_LEAN},
-                {"thigh_slide", "the thigh sliding (the knee moving) instead of rotating",
-                 ROMCV_FLAG_EXCEEDS, (1u << 0) | (1u << 1), ROMCV_SIDE_NONE,
-                 SIGNAL(KNEE_SHIFT_RIGHT), 1, 0, 0, 0.08f, -1, NAN, 0, NAN, SRC_KNEE_SLIDE},
-                {"thigh_slide", "the thigh sliding (the knee moving) instead of rotating",
-                 ROMCV_FLAG_EXCEEDS, (1u << 2) | (1u << 3), ROMCV_SIDE_NONE,
-                 SIGNAL(KNEE_SHIFT_LEFT), 1, 0, 0, 0.08f, -1, NAN, 0, NAN, SRC_KNEE_SLIDE},
+                THIGH_SLIDE_FLAG((1u << 0) | (1u << 1), SIGNAL(KNEE_SHIFT_RIGHT)),
+                THIGH_SLIDE_FLAG((1u << 2) | (1u << 3), SIGNAL(KNEE_SHIFT_LEFT)),
             },
         .notes =
             "Hip rotation is the shank's angle from vertical in the frontal plane, internal "
@@ -162,7 +169,6 @@ static const RomcvProtocolDef protocols[] = {
             "ankles are strongly advised: on the phantom the pose model misplaces the legs in "
             "this view (docs/validation.md).",
         .views = VIEW(BACK),
-        .recommended_model = "full",
         .exclusive = 1,
         .measure_on_detection = 1,
         .n_segmenters = 4,
@@ -172,11 +178,8 @@ static const RomcvProtocolDef protocols[] = {
         .n_flags = 1,
         .flag =
             {
-                {"pelvis_lift",
-                 "pelvis lifting or rotating during the rotation (hip-line angle "
-                 "change)",
-                 ROMCV_FLAG_EXCEEDS, 0, ROMCV_SIDE_NONE, ANGLE(PELVIC_OBLIQUITY), 1, 0, 0, 5.0f, -1,
-                 NAN, 0, NAN, SRC_PELVIS_LIFT},
+                PELVIS_LIFT_FLAG("pelvis lifting or rotating during the rotation (hip-line angle "
+                                 "change)"),
             },
         .notes = "Prone, the shank points up from the knee; internal rotation is still positive "
                  "(docs/angles.md). Total passive rotation is larger prone than seated (94.8 vs "
@@ -192,7 +195,6 @@ static const RomcvProtocolDef protocols[] = {
             "(clinical.md). Pelvic tilt and lordosis need markers (ASIS, PSIS; T12, L3, S1) or "
             "fall back to silhouette estimates.",
         .views = SIDE_VIEWS | FRONT_VIEWS,
-        .recommended_model = "full",
         .n_segmenters = 1,
         .segmenter = {{"standing", SIGNAL(PELVIS_DESCENT), +1, ROMCV_SEGMENT_WHOLE, 0,
                        ROMCV_SIDE_NONE, 0, 0, 1.0, 0.5, 0}},
@@ -240,7 +242,6 @@ static const RomcvProtocolDef protocols[] = {
             "s, then lift one foot and hold for up to 30 s; then the other side. Markers on both "
             "ASIS or PSIS make the pelvic drop reliable.",
         .views = FRONT_VIEWS,
-        .recommended_model = "full",
         .exclusive = 1,
         .n_segmenters = 2,
         .segmenter =
@@ -304,7 +305,6 @@ static const RomcvProtocolDef protocols[] = {
             "valgus, pelvic shift); camera at hip height, whole body in frame. Stand still 2 s, "
             "then squat as deep as comfortable, several repetitions.",
         .views = SIDE_VIEWS | FRONT_VIEWS,
-        .recommended_model = "full",
         .n_segmenters = 1,
         .segmenter = {{"squat", SIGNAL(PELVIS_DESCENT), +1, ROMCV_SEGMENT_REPETITIONS, 0,
                        ROMCV_SIDE_NONE, 0.10f, 0.05f, 0.5, 0.5, 0.5}},
@@ -370,7 +370,6 @@ static const RomcvProtocolDef protocols[] = {
             "straight as far as comfortable and come back up. Pelvic tilt needs ASIS and PSIS "
             "markers (or the silhouette estimate) to split the bend into hip and lumbar parts.",
         .views = SIDE_VIEWS,
-        .recommended_model = "full",
         .n_segmenters = 1,
         .segmenter = {{"bend", ANGLE(TRUNK_INCLINATION), +1, ROMCV_SEGMENT_REPETITIONS, 1,
                        ROMCV_SIDE_NONE, 20, 10, 0.5, 0.5, 0.5}},
@@ -408,7 +407,6 @@ static const RomcvProtocolDef protocols[] = {
             "straight; lie still 2 s, then raise one straight leg as high as comfortable, hold "
             "and lower; then the other leg (film it from its own side, or pass --view).",
         .views = SIDE_VIEWS,
-        .recommended_model = "full",
         .exclusive = 1,
         .n_segmenters = 2,
         .segmenter =
@@ -449,7 +447,6 @@ static const RomcvProtocolDef protocols[] = {
             "without arm rests, arms crossed; sit still 2 s, then stand up and sit down, "
             "several times.",
         .views = SIDE_VIEWS | FRONT_VIEWS,
-        .recommended_model = "full",
         .n_segmenters = 1,
         .segmenter = {{"stand", SIGNAL(PELVIS_RISE), +1, ROMCV_SEGMENT_REPETITIONS, 0,
                        ROMCV_SIDE_NONE, 0.15f, 0.08f, 0.5, 0.5, 0.5}},

@@ -195,11 +195,10 @@ typedef struct RomcvFlagDef {
 #define ROMCV_PROTOCOL_MAX_FLAGS      8
 
 typedef struct RomcvProtocolDef {
-    const char *name;              /* command-line name: "seated-hip-rotation" */
-    const char *title;             /* "Seated hip rotation (IR/ER)" */
-    const char *instructions;      /* how to record it, for `romcv protocols` */
-    unsigned views;                /* bit (1 << RomcvView) for each view it accepts */
-    const char *recommended_model; /* "full" or "heavy" */
+    const char *name;         /* command-line name: "seated-hip-rotation" */
+    const char *title;        /* "Seated hip rotation (IR/ER)" */
+    const char *instructions; /* how to record it, for `romcv protocols` */
+    unsigned views;           /* bit (1 << RomcvView) for each view it accepts */
     /* 1: measure the angles this protocol segments and measures on
      * landmarks from the pose detector run on every frame, and the signals
      * its compensation rules watch on tracked landmarks (romcv analyze
