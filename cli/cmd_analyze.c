@@ -398,9 +398,10 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     int rc = romcv_cli_parse_or_exit(
         &line, argc, argv, "romcv analyze [INPUT] [options]",
         "Measures INPUT (a video file, a folder or glob of images, or a camera: /dev/videoN or "
-        "camera:N):\nlandmarks, every angle, and the files in DIR (frames.csv, landmarks.trc, "
-        "angles.mot,\nsummary.json). Without INPUT, analyses the built-in default input "
-        "(" ROMCV_DEFAULT_INPUT ").");
+        "camera:N):\nlandmarks, every angle and, with --protocol, repetitions, end ranges and "
+        "compensations;\nwrites report.html, summary.json, frames.csv, landmarks.trc, angles.mot "
+        "and annotated.mp4 into DIR.\nWithout INPUT, analyses the built-in default input "
+        "(" ROMCV_DEFAULT_INPUT "). romcv protocols lists the protocols.");
     if (rc >= 0) {
         return rc;
     }

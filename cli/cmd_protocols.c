@@ -70,7 +70,11 @@ int romcv_cli_protocols(RomcvCliContext *ctx, int argc, char **argv) {
     }
     const char *only = line.positional_count ? positionals[0] : NULL;
     if (only && !romcv_protocols_find(only)) {
-        fprintf(stderr, COMMAND ": unknown protocol '%s' (romcv protocols lists them)\n", only);
+        fprintf(stderr, COMMAND ": unknown protocol '%s' (one of:", only);
+        for (size_t i = 0; i < romcv_protocols_count(); i++) {
+            fprintf(stderr, " %s", romcv_protocols_get(i)->name);
+        }
+        fprintf(stderr, ")\n");
         return ROMCV_EXIT_USAGE;
     }
     char views[64];

@@ -43,8 +43,9 @@ static void print_main_help(FILE *out) {
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     }
     fprintf(out, "\n'romcv COMMAND --help' lists a command's options.\n"
-                 "Examples: romcv analyze              (the built-in input)\n"
-                 "          romcv analyze clip.mp4 --out results\n");
+                 "Examples: romcv demo                 (the phantom, analysed and checked)\n"
+                 "          romcv analyze clip.mp4 --protocol squat --out results\n"
+                 "          romcv protocols            (what to film, and how)\n");
 }
 
 static const Command *find_command(const char *name) {
