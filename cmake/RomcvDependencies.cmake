@@ -6,8 +6,9 @@ find_package(Threads REQUIRED)
 pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET
   libavformat libavcodec libavutil libswscale)   # Debian: libav*-dev, libswscale-dev
 pkg_check_modules(V4L2 REQUIRED IMPORTED_TARGET libv4l2)  # Debian: libv4l-dev
-# OpenCV's C++ API is used by vision/cv_bridge.cpp only.
-find_package(OpenCV 4.6 REQUIRED COMPONENTS core imgproc imgcodecs calib3d)  # libopencv-dev
+# OpenCV's C++ API is used by vision/cv_bridge.cpp only. aruco (printed square markers) is in
+# libopencv-contrib-dev, which Debian 12's libopencv-dev depends on.
+find_package(OpenCV 4.6 REQUIRED COMPONENTS core imgproc imgcodecs calib3d aruco)  # libopencv-dev
 
 if(ROMCV_WITH_XNNPACK)
   # inference.md: Debian's XNNPACK has no pkg-config or CMake config file and the

@@ -3,6 +3,7 @@
 // else"). Every entry point catches every exception: C callers cannot unwind.
 #include "vision/cv_bridge.h"
 
+#include <opencv2/aruco.hpp>
 #include <opencv2/calib3d.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -600,5 +601,118 @@ extern "C" int romcv__cv_blobs(const RomcvFrame *mask, int min_area, int max_are
         return 0;
     } catch (const std::exception &e) {
         return external_error(diag, "blobs", e);
+    }
+}
+
+// ------------------------------------------------------------------ ArUco
+
+static_assert(ROMCV_CV_ARUCO_4X4_50 == cv::aruco::DICT_4X4_50,
+              "cv_bridge.h's dictionary numbers are OpenCV's");
+
+namespace {
+
+// Only the dictionaries cv_bridge.h names; any other number is refused
+// rather than handed to getPredefinedDictionary, which throws on it.
+bool dictionary_ok(int dictionary) {
+    return dictionary == ROMCV_CV_ARUCO_4X4_50;
+}
+
+} // namespace
+
+extern "C" int romcv__cv_aruco_detect(const RomcvFrame *frame, int dictionary, float min_side_px,
+                                      int refine_half_px, RomcvCvAruco *out, int max, int *count,
+                                      int *total, RomcvDiag *diag) {
+    if (!frame_ok(frame) || !dictionary_ok(dictionary) || !(min_side_px >= 1) ||
+        !std::isfinite(min_side_px) || refine_half_px < 1 || refine_half_px > 15 || max < 0 ||
+        (max > 0 && !out) || !count || !total) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "aruco_detect: invalid arguments");
+    }
+    *count = 0;
+    *total = 0;
+    try {
+        cv::Ptr<cv::aruco::Dictionary> dict = cv::aruco::getPredefinedDictionary(dictionary);
+        cv::Ptr<cv::aruco::DetectorParameters> params = cv::aruco::DetectorParameters::create();
+        // Sub-pixel corners (cornerSubPix on each corner): the centre is the
+        // crossing of the diagonals, and without refinement the corners are
+        // the polygon fit's whole pixels.
+        params->cornerRefinementMethod = cv::aruco::CORNER_REFINE_SUBPIX;
+        params->cornerRefinementWinSize = refine_half_px;
+        params->cornerRefinementMinAccuracy = 0.01;
+        params->cornerRefinementMaxIterations = 50;
+        // Each bit is read from the middle 40 % of its cell (OpenCV's default
+        // margin 0.13 reads 74 %): on a marker of 2.5-4 px a cell the cell
+        // edges are blurred over a pixel, and on the phantom's 15 px squares
+        // the default decoded 1 to 4 of 5 markers a frame, this all 5.
+        params->perspectiveRemoveIgnoredMarginPerCell = 0.3;
+        // The smallest marker in px, whatever the frame size: OpenCV takes
+        // the perimeter as a rate of the larger side (default 0.03, i.e. a
+        // 9.6 px square at 1280 px, 14 px at 1920).
+        params->minMarkerPerimeterRate =
+            4.0 * min_side_px / (double)std::max(frame->width, frame->height);
+        std::vector<std::vector<cv::Point2f>> corners;
+        std::vector<int> ids;
+        cv::aruco::detectMarkers(luma(frame), dict, corners, ids, params);
+        *total = (int)ids.size();
+        for (size_t i = 0; i < ids.size() && *count < max; i++) {
+            if (corners[i].size() != 4) {
+                continue;
+            }
+            RomcvCvAruco *m = &out[*count];
+            m->id = ids[i];
+            for (int k = 0; k < 4; k++) {
+                // OpenCV's pixel centres are integers; romcv's are at +0.5.
+                m->x[k] = corners[i][(size_t)k].x + 0.5f;
+                m->y[k] = corners[i][(size_t)k].y + 0.5f;
+            }
+            (*count)++;
+        }
+        return 0;
+    } catch (const std::exception &e) {
+        return external_error(diag, "aruco_detect", e);
+    }
+}
+
+extern "C" int romcv__cv_aruco_bits(int dictionary, int id, uint8_t *bits, int max_bits, int *cells,
+                                    RomcvDiag *diag) {
+    if (!dictionary_ok(dictionary) || !bits || !cells) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "aruco_bits: invalid arguments");
+    }
+    *cells = 0;
+    try {
+        cv::Ptr<cv::aruco::Dictionary> dict = cv::aruco::getPredefinedDictionary(dictionary);
+        if (id < 0 || id >= dict->bytesList.rows) {
+            return romcv_diag_set(diag, ROMCV_ERR(EINVAL),
+                                  "aruco: id %d is not in the dictionary "
+                                  "(0..%d)",
+                                  id, dict->bytesList.rows - 1);
+        }
+        int n = dict->markerSize + 2; // the bits and a one-cell black border
+        if (n * n > max_bits) {
+            return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "aruco_bits: %d cells do not fit",
+                                  n * n);
+        }
+        cv::Mat image;
+        // One pixel per cell: drawMarker's image is then the pattern itself.
+        cv::aruco::drawMarker(dict, id, n, image, 1);
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c < n; c++) {
+                bits[r * n + c] = image.at<uint8_t>(r, c) > 127;
+            }
+        }
+        *cells = n;
+        return 0;
+    } catch (const std::exception &e) {
+        return external_error(diag, "aruco_bits", e);
+    }
+}
+
+extern "C" int romcv__cv_aruco_dictionary_size(int dictionary) {
+    if (!dictionary_ok(dictionary)) {
+        return ROMCV_ERR(EINVAL);
+    }
+    try {
+        return cv::aruco::getPredefinedDictionary(dictionary)->bytesList.rows;
+    } catch (const std::exception &) {
+        return ROMCV_E_EXTERNAL;
     }
 }

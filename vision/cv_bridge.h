@@ -186,6 +186,53 @@ typedef struct RomcvCvBlob {
 int romcv__cv_blobs(const RomcvFrame *mask, int min_area, int max_area, RomcvCvBlob *blobs, int max,
                     int *count, int *total, RomcvDiag *diag);
 
+/* ------------------------------------------------------------------ ArUco */
+/*
+ * Printed square fiducials (vision/aruco.c) through OpenCV 4.6's aruco
+ * module (libopencv-contrib-dev on Debian 12): cv::aruco::detectMarkers with
+ * corner refinement CORNER_REFINE_SUBPIX, and cv::aruco::drawMarker for a
+ * marker's pattern (the phantom and the printable sheet).
+ */
+
+/* OpenCV's predefined dictionary numbers (cv::aruco::PREDEFINED_DICTIONARY_NAME):
+ * 4x4 bits, 50 markers. */
+#define ROMCV_CV_ARUCO_4X4_50 0
+
+/* One detected marker: its id and its four refined corners in the order
+ * OpenCV gives them, the printed pattern's top-left, top-right,
+ * bottom-right, bottom-left (clockwise in the image when seen from the
+ * front). Pixel-centre convention of romcv: pixel (i, j) centred at
+ * (i + 0.5, j + 0.5). */
+typedef struct RomcvCvAruco {
+    int id;
+    float x[4], y[4];
+} RomcvCvAruco;
+
+/* detectMarkers on frame (RGB24 or GRAY8) for dictionary (a ROMCV_CV_ARUCO_
+ * value) with DetectorParameters::create()'s defaults except: corner
+ * refinement CORNER_REFINE_SUBPIX with a window of refine_half_px (half
+ * side, px, 1..15), a minimum perimeter of 4 * min_side_px (px; OpenCV
+ * takes it as a rate of the frame's larger side), and bits read from the
+ * middle 40 % of each cell (perspectiveRemoveIgnoredMarginPerCell 0.3). Writes up to max markers
+ * (OpenCV's order) to out, their number to *count and how many were found to
+ * *total (may exceed max). Returns 0 or a negative code with diag. */
+int romcv__cv_aruco_detect(const RomcvFrame *frame, int dictionary, float min_side_px,
+                           int refine_half_px, RomcvCvAruco *out, int max, int *count, int *total,
+                           RomcvDiag *diag);
+
+/* The printed pattern of marker id in dictionary, from drawMarker with one
+ * pixel per cell: *cells x *cells cells (the bits and a one-cell black
+ * border: 6 for 4x4 dictionaries), row by row from the top-left as printed,
+ * 1 white and 0 black, into bits (max_bits entries at least *cells^2).
+ * Returns 0, or ROMCV_ERR(EINVAL) with diag for an id outside the
+ * dictionary, or ROMCV_E_EXTERNAL. */
+int romcv__cv_aruco_bits(int dictionary, int id, uint8_t *bits, int max_bits, int *cells,
+                         RomcvDiag *diag);
+
+/* The number of markers in dictionary (50 for ROMCV_CV_ARUCO_4X4_50), or a
+ * negative code. */
+int romcv__cv_aruco_dictionary_size(int dictionary);
+
 #ifdef __cplusplus
 }
 #endif
