@@ -464,6 +464,73 @@ ROMCV_API int romcv_marker_hints_load(const char *path, float x[ROMCV_MARKER_LAB
 /* NULL-safe; sets *tracker to NULL. */
 ROMCV_API void romcv_marker_tracker_destroy(RomcvMarkerTracker **tracker);
 
+/* ------------------------------------------------------ ArUco skin markers */
+/*
+ * Printed square fiducials (ArUco, Garrido-Jurado et al. 2014) as skin
+ * markers (vision/aruco.c; docs/markers.md, "ArUco markers"), found through
+ * OpenCV 4.6's aruco module. A marker's name is its id, so no arrangement
+ * rules and no tracking are needed: each frame stands alone.
+ *
+ * Convention: dictionary DICT_4X4_50 (4 x 4 bits, 50 markers); ids 0..6 are
+ * the markers in RomcvMarker order (romcv/metrics.h): 0 asis_left,
+ * 1 asis_right, 2 psis_left, 3 psis_right, 4 t12, 5 l3, 6 s1. Other ids
+ * are ignored. Left and right are the patient's own, printed on the marker,
+ * whatever the view.
+ *
+ * Position: the centre of the printed square, the crossing of the diagonals
+ * of its four corners (found by detectMarkers, refined to sub-pixel with
+ * CORNER_REFINE_SUBPIX); the crossing of the diagonals is the projection of
+ * the square's centre under any perspective, the mean of the corners is
+ * not. Coordinates: pixel (i, j) centred at (i + 0.5, j + 0.5), as the
+ * landmarks.
+ *
+ * An id seen twice in one frame (a spare sheet in the room, two markers
+ * printed with one id) is ambiguous: that label is not set in that frame
+ * (NaN, visibility 0), the frame is counted and a warning with its time is
+ * logged; neither copy is guessed. A marker not found is NaN, visibility 0.
+ *
+ * No pelvic-band check against the pose: an id cannot be confused with a
+ * stray spot as a colour can, and a duplicate is reported, not taken. A
+ * marker printed with the right id somewhere else in the picture is taken
+ * for that marker: keep spare markers out of view.
+ */
+
+typedef struct RomcvArucoSettings {
+    float min_side_px;  /* smallest printed square searched, px (default 8: below about
+                         * 1.5 px a cell the bits cannot be read anyway) */
+    int refine_half_px; /* corner refinement window, half side px (default 2: it must stay
+                         * inside the black border's cell, or the pattern's inner edges
+                         * pull the corner) */
+    RomcvLogger logger; /* ambiguous (duplicate) ids are logged as warnings */
+    int reserved[8];
+} RomcvArucoSettings;
+
+/* Defaults above. */
+ROMCV_API void romcv_aruco_default_settings(RomcvArucoSettings *settings);
+
+typedef struct RomcvArucoDetector RomcvArucoDetector;
+
+/* Checks the settings (copied: the caller keeps its own). Returns 0 and
+ * sets *out, owned by the caller (romcv_aruco_destroy), or
+ * ROMCV_ERR(EINVAL) (diag names the setting) / ENOMEM. */
+ROMCV_API int romcv_aruco_create(RomcvArucoDetector **out, const RomcvArucoSettings *settings,
+                                 RomcvDiag *diag);
+
+/* Finds the markers in one RGB24 frame (borrowed for the call) and fills
+ * *out: every label's position and visibility, ambiguous 1 when some id was
+ * seen twice, view 0 (the detector does not use the pose). Returns 0 or a
+ * negative code (errmsg). */
+ROMCV_API int romcv_aruco_detect(RomcvArucoDetector *detector, const RomcvFrame *frame,
+                                 RomcvMarkerFrame *out);
+
+/* Frames with an id seen twice so far, and how often each label was
+ * ambiguous (label: a RomcvMarker; -1 for the total over labels). */
+ROMCV_API long romcv_aruco_ambiguous_frames(const RomcvArucoDetector *detector, int label);
+
+ROMCV_API const char *romcv_aruco_errmsg(const RomcvArucoDetector *detector);
+/* NULL-safe; sets *detector to NULL. */
+ROMCV_API void romcv_aruco_destroy(RomcvArucoDetector **detector);
+
 #ifdef __cplusplus
 }
 #endif
