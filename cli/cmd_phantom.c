@@ -113,8 +113,9 @@ int romcv_cli_phantom(RomcvCliContext *ctx, int argc, char **argv) {
          "girth: 0.8 slim, 1 average, 1.3 heavy"},
         {"sway", 0, ROMCV_OPT_DOUBLE, &a.sway, 0, 5, NULL, "DEG",
          "postural sway amplitude (default 0.3)"},
-        {"markers", 'm', ROMCV_OPT_CHOICE, &a.markers, 0, 0, "none|stickers|balls", "KIND",
-         "skin markers (default: balls in side views, none in front views)"},
+        {"markers", 'm', ROMCV_OPT_CHOICE, &a.markers, 0, 0, "none|stickers|balls|aruco", "KIND",
+         "skin markers (default: balls in side views, none in front views); aruco: printed "
+         "squares, ids as `romcv markers-sheet` prints them (docs/markers.md)"},
         {"marker-colour", 0, ROMCV_OPT_CHOICE, &a.marker_colour, 0, 0,
          "own|green|magenta|yellow|cyan|red", "COLOUR",
          "every marker in one colour, as one pack of stickers (default own: each marker in "
@@ -208,6 +209,7 @@ int romcv_cli_phantom(RomcvCliContext *ctx, int argc, char **argv) {
     if (a.markers) {
         s.markers = strcmp(a.markers, "balls") == 0      ? ROMCV_MARKERS_BALLS
                     : strcmp(a.markers, "stickers") == 0 ? ROMCV_MARKERS_STICKERS
+                    : strcmp(a.markers, "aruco") == 0    ? ROMCV_MARKERS_ARUCO
                                                          : ROMCV_MARKERS_NONE;
     }
     if (a.marker_colour) {

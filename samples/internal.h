@@ -265,6 +265,13 @@ typedef struct PhPrim {
     float h[3];
     float min_axis; /* smallest semi-axis, m (distance estimate for blending) */
     float radius;   /* bounding sphere radius around c, m */
+    /* A printed ArUco card (boxes only; NULL otherwise): its +z face shows
+     * pattern_cells x pattern_cells cells (row-major from the +y edge, 1
+     * white) inside a white margin of pattern_margin cells; the renderer
+     * looks it up only for hits on such a primitive. */
+    const uint8_t *pattern;
+    int pattern_cells;
+    int pattern_margin;
 } PhPrim;
 
 typedef struct PhPrimList {
@@ -326,6 +333,10 @@ struct RomcvPhantom {
     PhRenderer *renderer;
     int64_t frame_count;
     PhPrimList prims; /* scratch for one frame */
+    /* ROMCV_MARKERS_ARUCO: each marker's printed pattern (id = marker index),
+     * aruco_cells x aruco_cells, from OpenCV's dictionary at creation. */
+    uint8_t aruco_bits[ROMCV_PM_COUNT][64];
+    int aruco_cells;
 };
 
 /* Angles measured on a skeleton (docs/phantom.md). */

@@ -5,6 +5,7 @@
  * compensations and sway are in it too.
  */
 #include "samples/internal.h"
+#include "vision/cv_bridge.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,101 @@
 /* A sticker is "facing" when its normal is within 75 deg of the direction
  * to the camera: beyond that it shows less than a quarter of its area. */
 #define STICKER_FACING_COS 0.2588
+
+/* ---------------------------------------------------- printed ArUco cards */
+/*
+ * ROMCV_MARKERS_ARUCO: each marker is a printed DICT_4X4_50 square whose id
+ * is the marker's index (docs/markers.md, "ArUco markers"): 6 x 6 cells of
+ * 4 mm (a 24 mm black square, `romcv markers-sheet`'s default) in a
+ * two-cell white margin, a 40 mm card 1 mm thick. Larger cards collide in a
+ * back view: the PSIS lie 4.5 cm from the midline, level with S1's card.
+ * The margin is two cells because with one, on dark shorts, OpenCV took
+ * the card's outline for the marker and decoded neither. A stiff card does not follow the
+ * skin: it faces the anatomical outward direction of its point (the
+ * skeleton's marker normal, how a clinician puts it on: an ASIS card faces
+ * forward, not down the belly's curve) and rests on the highest skin under
+ * it, so on a curved belly or back it stands off the skin at its centre.
+ * Its up edge follows the pelvis's up axis.
+ */
+#define ARUCO_CELL       (0.024 / 6)
+#define ARUCO_MARGIN     2 /* cells of white around the black square */
+#define ARUCO_HALF       (0.5 * ARUCO_CELL * (6 + 2 * ARUCO_MARGIN))
+#define ARUCO_HALF_THICK 0.0005
+/* The most a card is lifted off its anchor's tangent plane (the skin is
+ * searched from twice as high): beyond that the skin under it is another
+ * body part (an arm beside the pelvis). */
+#define ARUCO_MAX_LIFT 0.04
+
+/* Each marker's pattern from OpenCV's dictionary, once per phantom. */
+static int aruco_patterns(RomcvPhantom *ph, RomcvDiag *diag) {
+    for (int m = 0; m < ROMCV_PM_COUNT; m++) {
+        int rc = romcv__cv_aruco_bits(ROMCV_CV_ARUCO_4X4_50, m, ph->aruco_bits[m],
+                                      (int)sizeof ph->aruco_bits[m], &ph->aruco_cells, diag);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Adds marker m's card over the skin point skin to the frame's primitives;
+ * returns the printed face's centre, the truth's marker centre, and the
+ * card's normal in *normal. */
+static V3 aruco_card(RomcvPhantom *ph, const PhantomSkeleton *sk, int m, V3 skin, V3 *normal) {
+    PhPrimList *list = &ph->prims;
+    V3 n = v3_norm(sk->marker_normal[m]);
+    *normal = n;
+    V3 up = romcv__m3_col(sk->pelvis.rot, 1);
+    V3 b = v3_sub(up, v3_scale(n, v3_dot(up, n)));
+    if (v3_len(b) < 0.2) { /* a skin normal along the body's axis: any edge up */
+        b = v3_cross(n, fabs(n.x) < 0.9 ? v3(1, 0, 0) : v3(0, 0, 1));
+    }
+    b = v3_norm(b);
+    V3 a = v3_cross(b, n); /* a x b = n: a is right, b up, seen from the front */
+    double lift = 0;
+    for (int i = 0; i <= 4; i++) {
+        for (int j = 0; j <= 4; j++) {
+            V3 p = v3_add(skin, v3_add(v3_scale(a, (i / 2.0 - 1) * ARUCO_HALF),
+                                       v3_scale(b, (j / 2.0 - 1) * ARUCO_HALF)));
+            V3 o = v3_add(p, v3_scale(n, 2 * ARUCO_MAX_LIFT));
+            for (int k = 0; k < list->body_count; k++) {
+                double t;
+                if (romcv__prim_intersect(&list->prims[k], o, v3_scale(n, -1), 0, &t) &&
+                    2 * ARUCO_MAX_LIFT - t > lift) {
+                    lift = 2 * ARUCO_MAX_LIFT - t;
+                }
+            }
+        }
+    }
+    lift = lift < ARUCO_MAX_LIFT ? lift : ARUCO_MAX_LIFT;
+    V3 c = v3_add(skin, v3_scale(n, lift + ARUCO_HALF_THICK));
+    if (list->count < PH_MAX_PRIMS) {
+        PhPrim *p = &list->prims[list->count++];
+        memset(p, 0, sizeof *p);
+        p->type = PH_PRIM_BOX;
+        p->material = p->material2 = PH_MAT_MARKER_0 + m;
+        p->split = 2.0f;
+        p->group = PH_GROUP_NONE;
+        p->marker = m;
+        p->c[0] = (float)c.x;
+        p->c[1] = (float)c.y;
+        p->c[2] = (float)c.z;
+        V3 rows[3] = {a, b, n};
+        for (int k = 0; k < 3; k++) {
+            p->m[3 * k] = (float)rows[k].x;
+            p->m[3 * k + 1] = (float)rows[k].y;
+            p->m[3 * k + 2] = (float)rows[k].z;
+        }
+        p->h[0] = p->h[1] = (float)ARUCO_HALF;
+        p->h[2] = (float)ARUCO_HALF_THICK;
+        p->min_axis = (float)ARUCO_HALF_THICK;
+        p->radius = (float)(ARUCO_HALF * 1.415);
+        p->pattern = ph->aruco_bits[m];
+        p->pattern_cells = ph->aruco_cells;
+        p->pattern_margin = ARUCO_MARGIN;
+    }
+    return v3_add(c, v3_scale(n, ARUCO_HALF_THICK));
+}
 
 void romcv_phantom_default_settings(RomcvPhantomSettings *s, RomcvProtocol protocol) {
     memset(s, 0, sizeof *s);
@@ -159,7 +255,7 @@ int romcv_phantom_create(RomcvPhantom **out, const RomcvPhantomSettings *setting
         return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "phantom: marker colour %#x: not 0xRRGGBB",
                               (unsigned)s->marker_rgb);
     }
-    if (s->markers < ROMCV_MARKERS_NONE || s->markers > ROMCV_MARKERS_BALLS) {
+    if (s->markers < ROMCV_MARKERS_NONE || s->markers > ROMCV_MARKERS_ARUCO) {
         return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "phantom: unknown marker kind %d",
                               (int)s->markers);
     }
@@ -189,6 +285,11 @@ int romcv_phantom_create(RomcvPhantom **out, const RomcvPhantomSettings *setting
         for (int m = 0; m < ROMCV_PM_COUNT; m++) {
             romcv__renderer_set_albedo(ph->renderer, PH_MAT_MARKER_0 + m, rgb);
         }
+    }
+    if (s->markers == ROMCV_MARKERS_ARUCO && (rc = aruco_patterns(ph, diag)) < 0) {
+        romcv__renderer_destroy(&ph->renderer);
+        free(ph);
+        return rc;
     }
     *out = ph;
     return 0;
@@ -435,6 +536,10 @@ static void place_markers(RomcvPhantom *ph, const PhantomSkeleton *sk, V3 centre
                                       v3(STICKER_RADIUS, STICKER_RADIUS, STICKER_HALF),
                                       PH_MAT_MARKER_0 + m, PH_GROUP_NONE);
             }
+        }
+        if (kind == ROMCV_MARKERS_ARUCO) {
+            /* the printed square's centre; normal[m] becomes the card's */
+            centre[m] = aruco_card(ph, sk, m, skin, &normal[m]);
         }
         if (kind != ROMCV_MARKERS_NONE) {
             prim_index[m] = list->count - 1;

@@ -26,6 +26,12 @@
 
 #define TILE 16
 
+/* Printed ArUco cards: paper and toner as a laser print on office paper
+ * reflect light (about 83 % and 3 %, linear), matte: no specular term. */
+#define PAPER_SRGB    235
+#define INK_SRGB      48
+#define ARUCO_SAMPLES 4 /* per axis: 16 rays a pixel, only on the cards */
+
 /* ----------------------------------------------------------------- camera */
 
 V3 romcv__camera_to_cam(const PhCamera *c, V3 world) {
@@ -213,6 +219,7 @@ struct PhRenderer {
     uint8_t *tile_prims; /* per tile: up to PH_MAX_PRIMS indices */
     int *tile_count;
     float albedo[PH_MAT_COUNT][3];
+    float paper, ink; /* printed ArUco cards, linear */
     uint8_t srgb_lut[4096];
     V3 light; /* toward the key light, unit */
     V3 view_dir;
@@ -296,6 +303,8 @@ int romcv__renderer_create(PhRenderer **out, const PhCamera *cam) {
             r->albedo[m][k] = (float)srgb_to_linear(albedo_srgb[m][k]);
         }
     }
+    r->paper = (float)srgb_to_linear(PAPER_SRGB);
+    r->ink = (float)srgb_to_linear(INK_SRGB);
     for (int i = 0; i < 4096; i++) {
         double c = i / 4095.0;
         c = c <= 0.0031308 ? 12.92 * c : 1.055 * pow(c, 1 / 2.4) - 0.055;
@@ -538,6 +547,45 @@ static void shade_room(const PhRenderer *r, V3 o, V3 d, float rgb[3]) {
     }
 }
 
+/* The share of paper (white) in the pixel (xn, yn) of a card p, whose
+ * M (o - c) is oq: ARUCO_SAMPLES^2 rays through the pixel's area meet the
+ * printed face's plane, each reading its cell. The pixel's footprint is
+ * taken in the undistorted image (a fraction of a pixel off under strong
+ * distortion). Rays meeting the plane off the card count as paper: only
+ * the card's white margin is there, and the card's outline does not carry
+ * the marker's corners. Box-filtered like a camera's pixel, so the
+ * pattern's edges are not staircases, on which sub-pixel corners would be
+ * measured against the renderer rather than the detector. */
+static float aruco_paper(const PhRenderer *r, const PhPrim *p, const float oq[3], float xn,
+                         float yn) {
+    const double *m = r->cam.rot.m;
+    const int n = p->pattern_cells, total = n + 2 * p->pattern_margin;
+    const float cell = 2.0f * p->h[0] / (float)total;
+    int paper = 0;
+    for (int sy = 0; sy < ARUCO_SAMPLES; sy++) {
+        for (int sx = 0; sx < ARUCO_SAMPLES; sx++) {
+            float x = xn + ((sx + 0.5f) / ARUCO_SAMPLES - 0.5f) / (float)r->cam.fx;
+            float y = yn + ((sy + 0.5f) / ARUCO_SAMPLES - 0.5f) / (float)r->cam.fy;
+            float d[3] = {(float)(m[0] * x + m[3] * y + m[6]), (float)(m[1] * x + m[4] * y + m[7]),
+                          (float)(m[2] * x + m[5] * y + m[8])};
+            float e[3];
+            for (int k = 0; k < 3; k++) {
+                e[k] = p->m[3 * k] * d[0] + p->m[3 * k + 1] * d[1] + p->m[3 * k + 2] * d[2];
+            }
+            if (!(e[2] < 0)) { /* parallel to the face or seeing its back */
+                paper++;
+                continue;
+            }
+            float t = (p->h[2] - oq[2]) / e[2];
+            int col = (int)floorf((oq[0] + t * e[0] + p->h[0]) / cell) - p->pattern_margin;
+            int row = (int)floorf((p->h[1] - (oq[1] + t * e[1])) / cell) - p->pattern_margin;
+            paper +=
+                col < 0 || row < 0 || col >= n || row >= n ? 1 : p->pattern[row * n + col] != 0;
+        }
+    }
+    return (float)paper / (ARUCO_SAMPLES * ARUCO_SAMPLES);
+}
+
 void romcv__renderer_draw(PhRenderer *r, const PhPrimList *list, uint8_t *rgb, int stride) {
     bin_tiles(r, list);
     grid_fill(&r->floor, list, r->light);
@@ -661,8 +709,22 @@ void romcv__renderer_draw(PhRenderer *r, const PhPrimList *list, uint8_t *rgb, i
                             spec = 0.12 * s * s;
                         }
                         double li = amb + 0.8 * lam + fill;
+                        const float *albedo = r->albedo[mat];
+                        float printed[3];
+                        if (p->pattern) {
+                            /* The printed face (+z) shows the pattern; the
+                             * card's edges and back are plain paper. */
+                            float qz = oq[best][2] + best_t * (p->m[6] * df[0] + p->m[7] * df[1] +
+                                                               p->m[8] * df[2]);
+                            float white = qz > 0 ? aruco_paper(r, p, oq[best], xn, yn) : 1.0f;
+                            for (int k = 0; k < 3; k++) {
+                                printed[k] = r->ink + (r->paper - r->ink) * white;
+                            }
+                            albedo = printed;
+                            spec = 0;
+                        }
                         for (int k = 0; k < 3; k++) {
-                            col[k] = (float)(r->albedo[mat][k] * li + spec);
+                            col[k] = (float)(albedo[k] * li + spec);
                         }
                     }
                     row[3 * x] = to_srgb(r, col[0]);

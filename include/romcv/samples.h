@@ -68,6 +68,11 @@ typedef enum RomcvMarkerKind {
     ROMCV_MARKERS_NONE = 0,
     ROMCV_MARKERS_STICKERS = 1, /* flat coloured discs on the skin (20 mm) */
     ROMCV_MARKERS_BALLS = 2,    /* coloured balls (14 mm) standing 8 mm off the skin */
+    ROMCV_MARKERS_ARUCO = 3,    /* printed ArUco squares (DICT_4X4_50, id = the marker's
+                                 * index: 0..6 as RomcvMarker, 7..12 the limb points): a
+                                 * 24 mm black square in an 8 mm white margin on a 1 mm
+                                 * card resting on the skin; the truth's centre is the
+                                 * printed square's centre */
 } RomcvMarkerKind;
 
 /* The scripted movement and the compensations it plants. Angles in degrees.
