@@ -130,6 +130,17 @@ int romcv_cli_markers_frame(RomcvCliMarkerSeries *s, const RomcvFrame *frame, co
         s->y[k][i] = mf.y[k];
         s->visibility[k][i] = mf.visibility[k];
         s->seen[k] += mf.visibility[k] > 0;
+        /* A name confirmed in this frame also covers the frames it waited
+         * for confirmation (romcv_marker_tracker_backfill). */
+        float bx[ROMCV_MARKER_CONFIRM_MAX], by[ROMCV_MARKER_CONFIRM_MAX];
+        int back = romcv_marker_tracker_backfill(s->tracker, k, bx, by, ROMCV_MARKER_CONFIRM_MAX);
+        for (int j = 0; j < back && j < ROMCV_MARKER_CONFIRM_MAX && (size_t)j < i; j++) {
+            size_t f = i - 1 - (size_t)j;
+            s->seen[k] += !(s->visibility[k][f] > 0);
+            s->x[k][f] = bx[j];
+            s->y[k][f] = by[j];
+            s->visibility[k][f] = 1;
+        }
     }
     s->left_side_frames += mf.view == ROMCV_VIEW_LEFT_SIDE;
     s->right_side_frames += mf.view == ROMCV_VIEW_RIGHT_SIDE;

@@ -65,6 +65,17 @@ _Static_assert(ROMCV_MARKER_LABELS == ROMCV_MARKER_COUNT,
 #define MIDLINE       0.045f
 #define FRONTAL_WIDTH 0.3f /* shoulder and hip widths over H: frontal (docs/angles.md, View) */
 
+/* A name proposed by the arrangement and not yet confirmed: the same spot
+ * (within confirm_h of where it first sat on the body) given the same name
+ * in consecutive frames. Its positions are kept so that, once confirmed,
+ * the frames of the wait get the name too (romcv_marker_tracker_backfill). */
+typedef struct Pending {
+    int n;           /* consecutive frames so far; 0: nothing pending */
+    int extended;    /* proposed again in this update */
+    float fwd0, up0; /* body coordinates in the first of them, H */
+    float x[ROMCV_MARKER_CONFIRM_MAX], y[ROMCV_MARKER_CONFIRM_MAX]; /* px, oldest first */
+} Pending;
+
 typedef struct Track {
     int active;    /* labelled at some point */
     int seen;      /* matched in the last update */
@@ -93,6 +104,11 @@ struct RomcvMarkerTracker {
     int in_ambiguous_run; /* log once per run of ambiguous frames */
     double t_first;
     float hint_x[ROMCV_MARKER_LABELS], hint_y[ROMCV_MARKER_LABELS]; /* NaN: none */
+    Pending pending[ROMCV_MARKER_LABELS];
+    /* Names confirmed by the last update: the frames before it they cover. */
+    int backfill_n[ROMCV_MARKER_LABELS];
+    float backfill_x[ROMCV_MARKER_LABELS][ROMCV_MARKER_CONFIRM_MAX];
+    float backfill_y[ROMCV_MARKER_LABELS][ROMCV_MARKER_CONFIRM_MAX];
 };
 
 static const char *const label_names[ROMCV_MARKER_LABELS] = {
@@ -104,6 +120,8 @@ void romcv_marker_tracker_default_settings(RomcvMarkerTrackerSettings *s) {
     s->gate_px = 6.0f;
     s->gate_h = 0.04f;
     s->max_gap_s = 0.5;
+    s->confirm_frames = ROMCV_MARKER_CONFIRM_FRAMES;
+    s->confirm_h = ROMCV_MARKER_CONFIRM_H;
 }
 
 int romcv_marker_tracker_create(RomcvMarkerTracker **out, const RomcvMarkerTrackerSettings *s,
@@ -117,6 +135,13 @@ int romcv_marker_tracker_create(RomcvMarkerTracker **out, const RomcvMarkerTrack
         return romcv_diag_set(diag, ROMCV_ERR(EINVAL),
                               "marker tracker: gate %g px / %g H, gap %g s out of range",
                               s->gate_px, s->gate_h, s->max_gap_s);
+    }
+    if (s->confirm_frames < 1 || s->confirm_frames > ROMCV_MARKER_CONFIRM_MAX ||
+        !(s->confirm_h > 0 && s->confirm_h < 1)) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL),
+                              "marker tracker: confirmation over %d frames (1 to %d) within %g H "
+                              "(0 to 1) out of range",
+                              s->confirm_frames, ROMCV_MARKER_CONFIRM_MAX, (double)s->confirm_h);
     }
     RomcvMarkerTracker *t = calloc(1, sizeof *t);
     if (!t) {
@@ -393,6 +418,56 @@ static int label_arrangement(const Body *b, const RomcvMarkerDetection *det, int
     return -1;
 }
 
+/* ---------------------------------------------------------- confirmation */
+
+/* Label k was proposed for detection d in this frame: extends its streak
+ * when d sits where the streak's first spot sat on the body, else starts a
+ * new one. Returns 1 when the name is confirmed by this frame; the earlier
+ * frames of the streak then go to the backfill. Body coordinates, not
+ * pixels, because a marker moves with the pelvis: a spot that stays put
+ * while the person moves drifts in the body frame, and a spot that
+ * flickers breaks the streak. */
+static int propose(RomcvMarkerTracker *t, const Body *b, int k, const RomcvMarkerDetection *d) {
+    Pending *p = &t->pending[k];
+    float fwd, up;
+    to_body(b, d->x, d->y, &fwd, &up);
+    if (p->n > 0 && hypotf(fwd - p->fwd0, up - p->up0) > t->s.confirm_h) {
+        p->n = 0;
+    }
+    if (p->n == 0) {
+        p->fwd0 = fwd;
+        p->up0 = up;
+    }
+    p->x[p->n] = d->x;
+    p->y[p->n] = d->y;
+    p->n++;
+    p->extended = 1;
+    if (p->n < t->s.confirm_frames) {
+        return 0;
+    }
+    int before = p->n - 1;
+    for (int j = 0; j < before; j++) {
+        t->backfill_x[k][j] = p->x[before - 1 - j]; /* j + 1 frames before this one */
+        t->backfill_y[k][j] = p->y[before - 1 - j];
+    }
+    t->backfill_n[k] = before;
+    p->n = 0;
+    return 1;
+}
+
+int romcv_marker_tracker_backfill(const RomcvMarkerTracker *t, int label, float *x, float *y,
+                                  int max) {
+    if (!t || label < 0 || label >= ROMCV_MARKER_LABELS) {
+        return 0;
+    }
+    int n = t->backfill_n[label];
+    for (int j = 0; j < n && j < max && x && y; j++) {
+        x[j] = t->backfill_x[label][j];
+        y[j] = t->backfill_y[label][j];
+    }
+    return n;
+}
+
 /* -------------------------------------------------------------- tracking */
 
 typedef struct Pair {
@@ -418,6 +493,10 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
     t->started = 1;
     t->t_prev = time_s;
     Body b = body_frame(pose, width, height);
+    for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
+        t->backfill_n[k] = 0;
+        t->pending[k].extended = 0;
+    }
     memset(out, 0, sizeof *out);
     out->view = b.valid ? (int)b.view : 0;
     for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
@@ -515,7 +594,9 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
     /* Labels from the arrangement: at the start, for markers not yet named
      * (one hidden at the start), and for markers lost for longer than the
      * coasting (a thigh hid the ASIS through a squat), when the arrangement
-     * agrees with every marker tracked in this frame. */
+     * agrees with every marker tracked in this frame. A name is only given
+     * once confirmed: the same spot of the body named alike in
+     * confirm_frames consecutive frames (propose). */
     int free_label[ROMCV_MARKER_LABELS];
     int need = 0;
     for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
@@ -538,7 +619,7 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
         }
         if (agrees) {
             for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
-                if (label[k] >= 0 && free_label[k]) {
+                if (label[k] >= 0 && free_label[k] && propose(t, &b, k, &det[label[k]])) {
                     match[k] = label[k];
                     det_used[label[k]] = 1;
                     t->track[k].active = 1;
@@ -556,6 +637,13 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
                           time_s, rc < 0 ? reason : "disagrees with the tracks");
             }
             t->in_ambiguous_run = 1;
+        }
+    }
+    /* A streak not extended by this frame is broken: confirmation needs
+     * consecutive frames. */
+    for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
+        if (!t->pending[k].extended) {
+            t->pending[k].n = 0;
         }
     }
     /* Update the tracks. */

@@ -406,15 +406,36 @@ ROMCV_API void romcv_marker_detector_destroy(RomcvMarkerDetector **detector);
  * coordinates mapped through the current pose, so it is found again where it
  * belongs on the body and keeps its name. A same-coloured blob elsewhere in
  * the room is outside the band and outside every gate.
+ *
+ * Confirmation: a name read from the arrangement is only given once the
+ * arrangement has given it to the same spot of the body in confirm_frames
+ * consecutive frames, the spot staying within confirm_h (in H) of where it
+ * sat on the body in the first of them. Skin markers move with the pelvis;
+ * spots of the same colour in the room flicker in and out of the
+ * arrangement, or stay put while the body moves, and are not named. The
+ * frames of the wait are not lost: after the update that confirms a name,
+ * romcv_marker_tracker_backfill() gives the positions it held in the
+ * confirm_frames - 1 frames before, for a caller that keeps per-frame
+ * tracks (the tracker keeps at most ROMCV_MARKER_CONFIRM_MAX positions per
+ * label). Names from a labelling file (romcv_marker_tracker_hint) are the
+ * user's and are given at once.
  */
-#define ROMCV_MARKER_LABELS 7 /* = ROMCV_MARKER_COUNT */
+#define ROMCV_MARKER_LABELS         7 /* = ROMCV_MARKER_COUNT */
+
+#define ROMCV_MARKER_CONFIRM_MAX    16    /* the most frames a confirmation can take */
+#define ROMCV_MARKER_CONFIRM_FRAMES 5     /* default confirm_frames */
+#define ROMCV_MARKER_CONFIRM_H      0.08f /* default confirm_h */
 
 typedef struct RomcvMarkerTrackerSettings {
     float gate_px;      /* base gate radius (default 6 px) */
     float gate_h;       /* gate also at least this fraction of H (default 0.04) */
     double max_gap_s;   /* constant-velocity coasting (default 0.5 s) */
     RomcvLogger logger; /* ambiguous arrangements are logged as warnings */
-    int reserved[8];
+    int confirm_frames; /* consecutive frames that confirm a name, 1 (at once) to
+                         * ROMCV_MARKER_CONFIRM_MAX (default ROMCV_MARKER_CONFIRM_FRAMES) */
+    float confirm_h;    /* how far the spot may move on the body meanwhile, in H
+                         * (default ROMCV_MARKER_CONFIRM_H) */
+    int reserved[6];
 } RomcvMarkerTrackerSettings;
 
 /* The labelled markers of one frame. */
@@ -441,6 +462,15 @@ ROMCV_API int romcv_marker_tracker_update(RomcvMarkerTracker *tracker, double ti
                                           RomcvMarkerFrame *out);
 /* Frames found ambiguous so far. */
 ROMCV_API long romcv_marker_tracker_ambiguous_frames(const RomcvMarkerTracker *tracker);
+
+/* After an update: when it confirmed label's name (above), the number of
+ * frames before that update's frame the name now covers, and their
+ * positions, x[j], y[j] for the frame j + 1 before (up to max of them; x
+ * and y may be NULL to ask only the number); 0 when it confirmed nothing.
+ * A caller keeping per-frame tracks writes them back, so a marker is named
+ * from its first confirmed frame. */
+ROMCV_API int romcv_marker_tracker_backfill(const RomcvMarkerTracker *tracker, int label, float *x,
+                                            float *y, int max);
 
 /* Where the user says a marker is in the first frames (a labelling file),
  * for arrangements the rules cannot name. Until ROMCV_MARKER_HINT_S after
