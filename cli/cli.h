@@ -181,6 +181,7 @@ int romcv_cli_landmarks(RomcvCliContext *ctx, int argc, char **argv);
 int romcv_cli_devices(RomcvCliContext *ctx, int argc, char **argv);
 int romcv_cli_models(RomcvCliContext *ctx, int argc, char **argv);
 int romcv_cli_phantom(RomcvCliContext *ctx, int argc, char **argv);
+int romcv_cli_markers_sheet(RomcvCliContext *ctx, int argc, char **argv);
 int romcv_cli_protocols(RomcvCliContext *ctx, int argc, char **argv);
 int romcv_cli_demo(RomcvCliContext *ctx, int argc, char **argv);
 /* The short human summary of a protocol result (cmd_protocols.c). */

@@ -382,10 +382,11 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
         {"silhouette", 0, ROMCV_OPT_CHOICE, &silhouette_mode, 0, 0, "auto|off", NULL,
          "markerless pelvic tilt and lordosis from the back of the person mask in side views "
          "(default auto: on unless --view is front or back)"},
-        {"markers", 0, ROMCV_OPT_STRING, &o.markers, 0, 0, NULL, "auto|COLOUR",
-         "coloured skin markers on ASIS, PSIS, T12, L3, S1 (docs/markers.md): auto, red, "
-         "orange, yellow, green, cyan, blue, magenta or H1-H2,S1-S2,V1-V2; pelvic tilt, "
-         "obliquity and lordosis are then measured on them"},
+        {"markers", 0, ROMCV_OPT_STRING, &o.markers, 0, 0, NULL, "auto|COLOUR|aruco",
+         "skin markers on ASIS, PSIS, T12, L3, S1 (docs/markers.md): coloured (auto, red, "
+         "orange, yellow, green, cyan, blue, magenta or H1-H2,S1-S2,V1-V2) or aruco (printed "
+         "squares from romcv markers-sheet, front and back views); pelvic tilt, obliquity and "
+         "lordosis are then measured on them"},
         {"marker-labels", 0, ROMCV_OPT_STRING, &o.labels_file, 0, 0, NULL, "FILE",
          "with --markers: JSON of marker names to [x, y] in the first frame, for arrangements "
          "romcv cannot name itself (docs/markers.md)"},
@@ -421,6 +422,14 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     }
     if (romcv_cli_markers_check(o.markers, o.labels_file, &diag) < 0) { /* the same way */
         fprintf(stderr, COMMAND ": %s\n", diag.message);
+        return ROMCV_EXIT_USAGE;
+    }
+    if (o.markers && strcmp(o.markers, "aruco") == 0 && o.mirrored) {
+        /* A mirror image of a printed square is another pattern: it is not
+         * read, or read as another id, and the ids name the patient's own
+         * left and right, which mirroring would swap back. */
+        fprintf(stderr, COMMAND ": --markers aruco with --mirrored: a mirrored video mirrors the "
+                        "printed squares, which then do not read; film without mirroring\n");
         return ROMCV_EXIT_USAGE;
     }
     RomcvModelId model_id = ROMCV_MODEL_LANDMARK_FULL;

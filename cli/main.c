@@ -31,6 +31,8 @@ static const Command commands[] = {
     {"protocols", "list the movement protocols and how to record them", romcv_cli_protocols},
     {"phantom", "render the digital phantom performing a protocol, with its truth",
      romcv_cli_phantom},
+    {"markers-sheet", "a printable page of the ArUco skin markers for --markers aruco",
+     romcv_cli_markers_sheet},
     {"version", "print version, git revision and model sums", romcv_cli_version},
     {"help", "help on a command: romcv help COMMAND", help_command},
 };
@@ -40,7 +42,7 @@ static void print_main_help(FILE *out) {
                  "lumbar lordosis)\n\n"
                  "usage: romcv COMMAND [options]\n       romcv --help | --version\n\ncommands:\n");
     for (size_t i = 0; i < ROMCV_COUNT_OF(commands); i++) {
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
     }
     fprintf(out, "\n'romcv COMMAND --help' lists a command's options.\n"
                  "Examples: romcv demo                 (the phantom, analysed and checked)\n"

@@ -24,19 +24,20 @@ int romcv_cli_markers_check(const char *spec, const char *labels, RomcvDiag *dia
         }
         return 0;
     }
+    if (strcmp(spec, "aruco") == 0) {
+        /* An ArUco square's id is its name: a labelling file would only
+         * contradict it. */
+        return labels ? romcv_diag_set(diag, ROMCV_ERR(EINVAL),
+                                       "--marker-labels: ArUco markers are named by their printed "
+                                       "ids; leave the labelling file out (docs/markers.md)")
+                      : 0;
+    }
     if (labels) {
         float x[ROMCV_MARKER_COUNT], y[ROMCV_MARKER_COUNT];
         int rc = romcv_marker_hints_load(labels, x, y, diag);
         if (rc < 0) {
             return rc;
         }
-    }
-    if (strcmp(spec, "aruco") == 0) {
-        /* Debian's OpenCV 4.6 has the aruco module (opencv2/aruco.hpp), but
-         * romcv does not use it yet: say so rather than run without markers. */
-        return romcv_diag_set(diag, ROMCV_ERR(EINVAL),
-                              "--markers aruco: not supported yet; romcv finds coloured round "
-                              "markers (--markers auto or a colour, docs/markers.md)");
     }
     RomcvMarkerDetectorSettings ds;
     romcv_marker_detector_default_settings(&ds);
@@ -48,6 +49,16 @@ int romcv_cli_markers_init(RomcvCliMarkerSeries *s, const char *spec, const char
     memset(s, 0, sizeof *s);
     int rc = romcv_cli_markers_check(spec, labels, diag);
     if (rc < 0 || !spec || strcmp(spec, "none") == 0) {
+        return rc;
+    }
+    if (strcmp(spec, "aruco") == 0) {
+        RomcvArucoSettings as;
+        romcv_aruco_default_settings(&as);
+        if (logger) {
+            as.logger = *logger;
+        }
+        rc = romcv_aruco_create(&s->aruco, &as, diag);
+        s->enabled = rc == 0;
         return rc;
     }
     RomcvMarkerDetectorSettings ds;
@@ -99,6 +110,53 @@ static int reserve(RomcvCliMarkerSeries *s) {
     return 0;
 }
 
+/* The view of a frame from its pose alone, as metrics reads it (unknown
+ * without a person): the ArUco detector needs no pose, but the warnings
+ * about markers a view needs do. */
+static RomcvView pose_view(const RomcvPose *pose, int width, int height) {
+    if (!pose || !pose->found) {
+        return ROMCV_VIEW_UNKNOWN;
+    }
+    float x[ROMCV_METRICS_LANDMARKS], y[ROMCV_METRICS_LANDMARKS], v[ROMCV_METRICS_LANDMARKS];
+    double t = 0;
+    RomcvLandmarkSeries one = {.n = 1, .time_s = &t};
+    for (int k = 0; k < ROMCV_METRICS_LANDMARKS && k < ROMCV_POSE_LANDMARKS; k++) {
+        x[k] = pose->landmarks[k].x * (float)width;
+        y[k] = pose->landmarks[k].y * (float)height;
+        v[k] = pose->landmarks[k].visibility;
+        one.x[k] = &x[k];
+        one.y[k] = &y[k];
+        one.visibility[k] = &v[k];
+    }
+    RomcvMetricsSettings ms;
+    romcv_metrics_default_settings(&ms);
+    return romcv_metrics_detect_view(&one, 0, &ms);
+}
+
+/* --markers aruco: the squares' ids are their names, each frame alone. */
+static int aruco_frame(RomcvCliMarkerSeries *s, const RomcvFrame *frame, const RomcvPose *pose,
+                       RomcvDiag *diag) {
+    RomcvMarkerFrame mf;
+    int rc = romcv_aruco_detect(s->aruco, frame, &mf);
+    if (rc < 0) {
+        return romcv_diag_set(diag, rc, "frame %lld: markers: %s", (long long)frame->index,
+                              romcv_aruco_errmsg(s->aruco));
+    }
+    size_t i = s->n++;
+    for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
+        s->x[k][i] = mf.x[k];
+        s->y[k][i] = mf.y[k];
+        s->visibility[k][i] = mf.visibility[k];
+        s->seen[k] += mf.visibility[k] > 0;
+    }
+    RomcvView view = pose_view(pose, frame->width, frame->height);
+    s->left_side_frames += view == ROMCV_VIEW_LEFT_SIDE;
+    s->right_side_frames += view == ROMCV_VIEW_RIGHT_SIDE;
+    s->front_frames += view == ROMCV_VIEW_FRONT;
+    s->back_frames += view == ROMCV_VIEW_BACK;
+    return 0;
+}
+
 int romcv_cli_markers_frame(RomcvCliMarkerSeries *s, const RomcvFrame *frame, const RomcvPose *pose,
                             RomcvDiag *diag) {
     if (!s->enabled) {
@@ -107,6 +165,9 @@ int romcv_cli_markers_frame(RomcvCliMarkerSeries *s, const RomcvFrame *frame, co
     int rc = reserve(s);
     if (rc < 0) {
         return romcv_diag_set(diag, rc, "markers: out of memory");
+    }
+    if (s->aruco) {
+        return aruco_frame(s, frame, pose, diag);
     }
     RomcvMarkerDetection det[MAX_DETECTIONS];
     int count = 0;
@@ -176,14 +237,18 @@ static void need(const RomcvCliMarkerSeries *s, const RomcvLogger *logger, int k
     if (view_frames == 0 || s->seen[k] * 2 >= view_frames) {
         return;
     }
-    /* The usual cause on the back in a side view: a flat sticker, edge-on. */
-    int edge_on = strcmp(view, "side-view") == 0 && k >= ROMCV_MARKER_PSIS_LEFT;
+    /* The usual cause on the back in a side view: a flat sticker, edge-on;
+     * ArUco squares are flat wherever they are. */
+    int side = strcmp(view, "side-view") == 0;
+    int edge_on = side && k >= ROMCV_MARKER_PSIS_LEFT;
     romcv_log(logger, ROMCV_LOG_WARNING, "markers",
               "%s: the %s marker was found in %zu of %zu %s frames; where it is missing %s "
               "comes from the markerless estimate or is not measured%s (docs/markers.md)",
               measure, names[k], s->seen[k], view_frames, view, measure,
-              edge_on ? "; a flat sticker on the back is seen edge-on from the side: use balls"
-                      : "");
+              side && s->aruco ? "; flat ArUco squares are seen edge-on from the side: they are "
+                                 "for front and back views"
+              : edge_on      ? "; a flat sticker on the back is seen edge-on from the side: use balls"
+                             : "");
 }
 
 void romcv_cli_markers_warn(const RomcvCliMarkerSeries *s, const RomcvLogger *logger) {
@@ -206,6 +271,16 @@ void romcv_cli_markers_warn(const RomcvCliMarkerSeries *s, const RomcvLogger *lo
     need(s, logger, ROMCV_MARKER_ASIS_RIGHT, s->front_frames, "front-view", "pelvic obliquity");
     need(s, logger, ROMCV_MARKER_PSIS_LEFT, s->back_frames, "back-view", "pelvic obliquity");
     need(s, logger, ROMCV_MARKER_PSIS_RIGHT, s->back_frames, "back-view", "pelvic obliquity");
+    if (s->aruco) {
+        long duplicated = romcv_aruco_ambiguous_frames(s->aruco, -1);
+        if (duplicated > 0) {
+            romcv_log(logger, ROMCV_LOG_WARNING, "markers",
+                      "%ld frames had an ArUco id seen twice; that marker counts as not found "
+                      "there (keep spare markers out of the picture)",
+                      duplicated);
+        }
+        return;
+    }
     long ambiguous = romcv_marker_tracker_ambiguous_frames(s->tracker);
     if (ambiguous > 0) {
         romcv_log(logger, ROMCV_LOG_WARNING, "markers",
@@ -258,6 +333,7 @@ int romcv_cli_markers_write_csv(const RomcvCliMarkerSeries *s, const int64_t *in
 void romcv_cli_markers_free(RomcvCliMarkerSeries *s) {
     romcv_marker_detector_destroy(&s->detector);
     romcv_marker_tracker_destroy(&s->tracker);
+    romcv_aruco_destroy(&s->aruco);
     for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
         free(s->x[k]);
         free(s->y[k]);

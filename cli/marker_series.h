@@ -1,8 +1,9 @@
 /*
  * cli/marker_series.h: the skin-marker tracks of a recording for `romcv
- * analyze --markers COLOUR|auto` (issue 10). Each frame goes through the
- * marker detector and tracker (romcv/vision.h, "skin markers") right after
- * the landmark tracker, with that frame's pose; the labelled positions are
+ * analyze --markers COLOUR|auto|aruco` (issue 10). Each frame goes through
+ * the marker detector and tracker (romcv/vision.h, "skin markers"), or the
+ * ArUco detector ("ArUco skin markers"), right after the landmark tracker,
+ * with that frame's pose; the labelled positions are
  * kept per frame and handed to romcv_metrics_compute() as a
  * RomcvMarkerSeries, so pelvic tilt, obliquity and lordosis are measured on
  * the markers (not flagged is_estimate) wherever they were found.
@@ -27,6 +28,7 @@ typedef struct RomcvCliMarkerSeries {
     int enabled;
     RomcvMarkerDetector *detector;
     RomcvMarkerTracker *tracker;
+    RomcvArucoDetector *aruco; /* --markers aruco: instead of the two above */
     size_t n, capacity;
     float *x[ROMCV_MARKER_COUNT], *y[ROMCV_MARKER_COUNT], *visibility[ROMCV_MARKER_COUNT];
     size_t seen[ROMCV_MARKER_COUNT]; /* frames each marker was found in */
@@ -39,8 +41,8 @@ typedef struct RomcvCliMarkerSeries {
 int romcv_cli_markers_check(const char *spec, const char *labels, RomcvDiag *diag);
 
 /* Prepares the series for --markers spec (NULL or "none": disabled, nothing
- * allocated). "aruco" is refused: romcv finds coloured markers only
- * (docs/markers.md). labels (may be NULL) is a labelling file whose
+ * allocated; "aruco": printed ArUco squares named by their ids, which takes
+ * no labelling file; else a colour, docs/markers.md). labels (may be NULL) is a labelling file whose
  * positions name the markers of the first second (romcv_marker_hints_load). Returns 0, or
  * ROMCV_ERR(EINVAL) with a one-line reason in diag for a colour it cannot parse. */
 int romcv_cli_markers_init(RomcvCliMarkerSeries *s, const char *spec, const char *labels,

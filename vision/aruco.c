@@ -165,3 +165,145 @@ void romcv_aruco_destroy(RomcvArucoDetector **d) {
         *d = NULL;
     }
 }
+
+/* ------------------------------------------------------------ the sheet */
+
+#define PAGE_W_MM 210.0 /* A4 */
+#define PAGE_H_MM 297.0
+#define PAGE_EDGE 12.0 /* mm of page edge left blank: printers cannot print it */
+#define QUIET     2    /* cells of white around the square (as the phantom's cards) */
+#define SLOT_GAP  6.0  /* mm between cards */
+#define LABEL_MM  9.0  /* under each card */
+#define HEADER_MM 14.0 /* title */
+#define FOOTER_MM 22.0 /* the scale bar */
+
+static const char *const label_titles[ROMCV_MARKER_LABELS] = {
+    "left ASIS", "right ASIS", "left PSIS", "right PSIS", "T12", "L3", "S1",
+};
+
+/* Columns that fit the seven cards of side card_mm on the page, or 0. */
+static int sheet_columns(double card_mm) {
+    for (int cols = 2; cols <= 4; cols++) {
+        int rows = (ROMCV_MARKER_LABELS + cols - 1) / cols;
+        double w = cols * card_mm + (cols - 1) * SLOT_GAP;
+        double h = HEADER_MM + rows * (card_mm + LABEL_MM + SLOT_GAP) + FOOTER_MM;
+        if (w <= PAGE_W_MM - 2 * PAGE_EDGE && h <= PAGE_H_MM - 2 * PAGE_EDGE) {
+            return cols;
+        }
+    }
+    return 0;
+}
+
+static void box(RomcvCvShape *s, double x0, double y0, double x1, double y1, uint8_t grey,
+                float thickness) {
+    memset(s, 0, sizeof *s);
+    s->kind = ROMCV_CV_BOX;
+    s->x0 = (float)x0;
+    s->y0 = (float)y0;
+    s->x1 = (float)x1;
+    s->y1 = (float)y1;
+    s->thickness = thickness;
+    s->rgb[0] = s->rgb[1] = s->rgb[2] = grey;
+}
+
+static void text(RomcvCvShape *s, double x, double y, const char *t, float scale) {
+    memset(s, 0, sizeof *s);
+    s->kind = ROMCV_CV_TEXT;
+    s->x0 = (float)x;
+    s->y0 = (float)y;
+    s->text = t;
+    s->text_scale = scale;
+    s->thickness = scale * 2;
+}
+
+int romcv_aruco_sheet_write(const char *path, double size_mm, double dpi, RomcvDiag *diag) {
+    size_t len = path ? strlen(path) : 0;
+    if (len < 5 || strcmp(path + len - 4, ".png") != 0) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "%s: the sheet is a PNG: name it .png",
+                              path ? path : "(no path)");
+    }
+    if (!(dpi >= 72 && dpi <= 1200)) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "dpi %g: must be 72..1200", dpi);
+    }
+    const double quiet = (6.0 + 2 * QUIET) / 6.0; /* card side over square side */
+    int cols = size_mm >= 10 ? sheet_columns(size_mm * quiet) : 0;
+    if (!(size_mm >= 10) || !cols) {
+        double largest = 10;
+        while (sheet_columns((largest + 1) * quiet)) {
+            largest += 1;
+        }
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL),
+                              "size %g mm: the seven markers fit on one A4 page from 10 to %g mm",
+                              size_mm, largest);
+    }
+    const double px = dpi / 25.4; /* px per mm */
+    RomcvFrame *page = NULL;
+    int rc = romcv_frame_create(&page, (int)lround(PAGE_W_MM * px), (int)lround(PAGE_H_MM * px),
+                                ROMCV_PIX_RGB24);
+    if (rc < 0) {
+        return romcv_diag_set(diag, rc, "sheet: out of memory");
+    }
+    for (int y = 0; y < page->height; y++) {
+        memset(page->data + (size_t)y * (size_t)page->stride, 255, 3 * (size_t)page->width);
+    }
+    /* 7 cards x (36 cells + outline + 2 labels) + title and scale bar. */
+    enum { MAX_SHAPES = ROMCV_MARKER_LABELS * 40 + 32 };
+    RomcvCvShape *shapes = calloc(MAX_SHAPES, sizeof *shapes);
+    char(*labels)[64] = calloc(ROMCV_MARKER_LABELS, sizeof *labels);
+    if (!shapes || !labels) {
+        free(shapes);
+        free(labels);
+        romcv_frame_unref(&page);
+        return romcv_diag_set(diag, ROMCV_ERR(ENOMEM), "sheet: out of memory");
+    }
+    char title[128], bar_text[128];
+    snprintf(title, sizeof title, "romcv ArUco skin markers: DICT_4X4_50, squares %g mm", size_mm);
+    snprintf(bar_text, sizeof bar_text, "100 mm: print at 100 %% (no fit to page), check");
+    size_t n = 0;
+    float small = (float)(2.2 * px / 22.0 * 1.6); /* Hershey capitals about 3.5 mm */
+    text(&shapes[n++], PAGE_EDGE * px, (PAGE_EDGE + 6) * px, title, small);
+    text(&shapes[n++], PAGE_EDGE * px, (PAGE_EDGE + 11) * px, "cut along the grey lines", small);
+    double card = size_mm * quiet, cell = size_mm / 6.0;
+    for (int k = 0; k < ROMCV_MARKER_LABELS && rc == 0; k++) {
+        uint8_t bits[64];
+        int cells = 0;
+        rc = romcv__cv_aruco_bits(ROMCV_CV_ARUCO_4X4_50, k, bits, 64, &cells, diag);
+        if (rc < 0) {
+            break;
+        }
+        double x0 = PAGE_EDGE + (k % cols) * (card + SLOT_GAP);
+        double y0 = PAGE_EDGE + HEADER_MM + (k / cols) * (card + LABEL_MM + SLOT_GAP);
+        box(&shapes[n++], x0 * px, y0 * px, (x0 + card) * px, (y0 + card) * px, 170, 1);
+        for (int r = 0; r < cells; r++) {
+            for (int c = 0; c < cells; c++) {
+                if (!bits[r * cells + c]) {
+                    double cx = x0 + (QUIET + c) * cell, cy = y0 + (QUIET + r) * cell;
+                    /* Cells overlap by a fraction of a pixel, so none is
+                     * parted from its neighbour by a white seam. */
+                    box(&shapes[n++], cx * px, cy * px, (cx + cell) * px + 0.5,
+                        (cy + cell) * px + 0.5, 0, 0);
+                }
+            }
+        }
+        snprintf(labels[k], sizeof labels[k], "%d: %s", k, label_titles[k]);
+        text(&shapes[n++], x0 * px, (y0 + card + 5.5) * px, labels[k], small);
+    }
+    /* The scale bar: 100 mm with a tick every 10 mm. */
+    double bx = PAGE_EDGE, by = PAGE_H_MM - PAGE_EDGE - FOOTER_MM + 8;
+    box(&shapes[n++], bx * px, by * px, (bx + 100) * px, (by + 2) * px, 0, 0);
+    for (int t = 0; t <= 10; t++) {
+        double x = bx + 10.0 * t;
+        box(&shapes[n++], x * px - 1, (by - (t % 5 ? 2 : 4)) * px, x * px + 1, by * px, 0, 0);
+    }
+    text(&shapes[n++], bx * px, (by + 8) * px, bar_text, small);
+    if (rc == 0) {
+        rc = romcv__cv_draw(page, shapes, n, diag);
+    }
+    if (rc == 0) {
+        rc = romcv__cv_image_write(path, page, 0, diag);
+    }
+    free(shapes);
+    free(labels);
+    romcv_frame_unref(&page);
+    return rc;
+}

@@ -561,6 +561,17 @@ ROMCV_API const char *romcv_aruco_errmsg(const RomcvArucoDetector *detector);
 /* NULL-safe; sets *detector to NULL. */
 ROMCV_API void romcv_aruco_destroy(RomcvArucoDetector **detector);
 
+/* Writes a printable A4 sheet (PNG, dpi dots per inch) of the seven
+ * markers: each printed square size_mm wide in a two-cell white quiet zone
+ * with a grey cutting line around it, labelled with its id and anatomical
+ * name, and a 100 mm scale bar to check that the printer kept the scale.
+ * path must end in .png; it is written under a temporary name and renamed.
+ * Returns 0, or ROMCV_ERR(EINVAL) with one line in diag (a size that does
+ * not fit on the page names the largest that does), or an I/O code. */
+#define ROMCV_ARUCO_SHEET_MM 24.0 /* default size_mm: the phantom's squares */
+ROMCV_API int romcv_aruco_sheet_write(const char *path, double size_mm, double dpi,
+                                      RomcvDiag *diag);
+
 #ifdef __cplusplus
 }
 #endif
