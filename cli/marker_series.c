@@ -247,8 +247,8 @@ static void need(const RomcvCliMarkerSeries *s, const RomcvLogger *logger, int k
               measure, names[k], s->seen[k], view_frames, view, measure,
               side && s->aruco ? "; flat ArUco squares are seen edge-on from the side: they are "
                                  "for front and back views"
-              : edge_on      ? "; a flat sticker on the back is seen edge-on from the side: use balls"
-                             : "");
+              : edge_on ? "; a flat sticker on the back is seen edge-on from the side: use balls"
+                        : "");
 }
 
 void romcv_cli_markers_warn(const RomcvCliMarkerSeries *s, const RomcvLogger *logger) {

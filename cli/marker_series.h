@@ -42,8 +42,8 @@ int romcv_cli_markers_check(const char *spec, const char *labels, RomcvDiag *dia
 
 /* Prepares the series for --markers spec (NULL or "none": disabled, nothing
  * allocated; "aruco": printed ArUco squares named by their ids, which takes
- * no labelling file; else a colour, docs/markers.md). labels (may be NULL) is a labelling file whose
- * positions name the markers of the first second (romcv_marker_hints_load). Returns 0, or
+ * no labelling file; else a colour, docs/markers.md). labels (may be NULL) is a labelling file
+ * whose positions name the markers of the first second (romcv_marker_hints_load). Returns 0, or
  * ROMCV_ERR(EINVAL) with a one-line reason in diag for a colour it cannot parse. */
 int romcv_cli_markers_init(RomcvCliMarkerSeries *s, const char *spec, const char *labels,
                            const RomcvLogger *logger, RomcvDiag *diag);
