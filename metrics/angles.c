@@ -359,6 +359,17 @@ static Plan plan_for(RomcvAngleId id, RomcvView view, const Context *cx) {
     return plan_none(ROMCV_REASON_NO_SOURCE);
 }
 
+/* The method a plan measures with: the silhouette, markers when it reads a
+ * marker point, else the landmarks. */
+static RomcvAngleMethod plan_method(const Plan *p) {
+    if (p->kind == PLAN_SILHOUETTE)
+        return ROMCV_METHOD_SILHOUETTE;
+    for (int k = 0; k < 4; k++)
+        if (p->pt[k] >= PT_MARKER(0))
+            return ROMCV_METHOD_MARKERS;
+    return ROMCV_METHOD_LANDMARKS;
+}
+
 /* ------------------------------------------------------------ running */
 
 static uint8_t reason_of(const PointTable *pt, const Plan *p, size_t i, float min_vis) {
@@ -708,6 +719,8 @@ int romcv_metrics_compute(RomcvMetrics *m, const RomcvLandmarkSeries *lm,
         cx.rest_right = rest_direction(&w, ROMCV_LM_RIGHT_KNEE, ROMCV_LM_RIGHT_ANKLE, &cx.axes,
                                        s->hip_rotation_position);
     }
+    /* Frames per channel and method, for RomcvAngleChannel.method. */
+    size_t method_frames[ROMCV_ANGLE_COUNT][3] = {{0}};
     for (size_t a = 0; a < n;) {
         size_t b = a + 1;
         while (b < n && r->view[b] == r->view[a])
@@ -715,10 +728,19 @@ int romcv_metrics_compute(RomcvMetrics *m, const RomcvLandmarkSeries *lm,
         for (int c = 0; c < ROMCV_ANGLE_COUNT; c++) {
             Plan p = plan_for((RomcvAngleId)c, (RomcvView)r->view[a], &cx);
             r->channel[c].is_estimate |= p.estimate;
+            if (p.kind != PLAN_NONE)
+                method_frames[c][plan_method(&p)] += b - a;
             run_plan(m, &pt, &p, contours, &cx, (RomcvAngleId)c, (RomcvView)r->view[a], a, b,
                      &r->channel[c]);
         }
         a = b;
+    }
+    for (int c = 0; c < ROMCV_ANGLE_COUNT; c++) {
+        RomcvAngleMethod best = ROMCV_METHOD_LANDMARKS;
+        for (int k = ROMCV_METHOD_MARKERS; k <= ROMCV_METHOD_SILHOUETTE; k++)
+            if (method_frames[c][k] > method_frames[c][best])
+                best = (RomcvAngleMethod)k;
+        r->channel[c].method = best;
     }
     free(marker_copy);
     int foreshortened_rc = n ? reject_foreshortened_thighs(&w, r) : 0;

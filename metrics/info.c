@@ -126,3 +126,15 @@ int romcv_view_from_name(const char *name) {
             return k;
     return -1;
 }
+
+const char *romcv_angle_method_name(RomcvAngleMethod method) {
+    switch (method) {
+    case ROMCV_METHOD_LANDMARKS:
+        return "landmarks";
+    case ROMCV_METHOD_MARKERS:
+        return "markers";
+    case ROMCV_METHOD_SILHOUETTE:
+        return "silhouette";
+    }
+    return "unknown";
+}

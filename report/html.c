@@ -859,6 +859,51 @@ static void asymmetry_cell(Html *h, Ctx *c, const RomcvMeasureResult *left) {
     puts_html(h, "</td>");
 }
 
+/* The angle channel whose method a measure's signal inherits: its own, the
+ * obliquity behind the pelvic drop in degrees, the pelvic tilt behind the
+ * forward bend's contributions (protocols/signals.c); -1 for the signals
+ * computed on the landmarks alone. */
+static int method_channel(int signal) {
+    if (signal >= 0 && signal < ROMCV_ANGLE_COUNT) {
+        return signal;
+    }
+    switch (signal) {
+    case ROMCV_SIGNAL_PELVIC_DROP_LEFT:
+    case ROMCV_SIGNAL_PELVIC_DROP_RIGHT:
+        return ROMCV_ANGLE_PELVIC_OBLIQUITY;
+    case ROMCV_SIGNAL_LUMBAR_CONTRIBUTION:
+    case ROMCV_SIGNAL_HIP_CONTRIBUTION:
+        return ROMCV_ANGLE_PELVIC_TILT;
+    default:
+        return -1;
+    }
+}
+
+/* What a measure's values were measured on: "markers", "silhouette
+ * (estimate)", "landmarks"; the lumbar contribution adds the trunk's
+ * landmarks to the pelvic tilt's method. */
+static void method_text(Html *h, const Ctx *c, const RomcvMeasureDef *def) {
+    int channel = method_channel(def->signal);
+    const RomcvAngleChannel *ch = channel >= 0 ? &c->a->channel[channel] : NULL;
+    RomcvAngleMethod method = ch ? ch->method : ROMCV_METHOD_LANDMARKS;
+    if (def->signal == ROMCV_SIGNAL_LUMBAR_CONTRIBUTION && method != ROMCV_METHOD_LANDMARKS) {
+        puts_html(h, "landmarks and ");
+    }
+    puts_html(h, romcv_angle_method_name(method));
+    if (ch && ch->is_estimate) {
+        puts_html(h, " <span class=\"tag est\">estimate</span>");
+    }
+}
+
+static int same_method(const Ctx *c, const RomcvMeasureDef *a, const RomcvMeasureDef *b) {
+    int ca = method_channel(a->signal), cb = method_channel(b->signal);
+    RomcvAngleMethod ma = ca >= 0 ? c->a->channel[ca].method : ROMCV_METHOD_LANDMARKS;
+    RomcvAngleMethod mb = cb >= 0 ? c->a->channel[cb].method : ROMCV_METHOD_LANDMARKS;
+    int ea = ca >= 0 && c->a->channel[ca].is_estimate,
+        eb = cb >= 0 && c->a->channel[cb].is_estimate;
+    return ma == mb && ea == eb;
+}
+
 static void render_results(Html *h, Ctx *c) {
     const RomcvProtocolResult *p = c->p;
     const RomcvProtocolDef *d = p->def;
@@ -877,7 +922,8 @@ static void render_results(Html *h, Ctx *c) {
     puts_html(h, "<div class=\"table-wrap\">\n<table class=\"results stack\">\n<thead><tr>"
                  "<th scope=\"col\">Measure</th><th scope=\"col\">Left</th>"
                  "<th scope=\"col\">Right</th><th scope=\"col\">Normal range</th>"
-                 "<th scope=\"col\">Asymmetry</th></tr></thead>\n<tbody>\n");
+                 "<th scope=\"col\">Asymmetry</th><th scope=\"col\">Method</th></tr></thead>\n"
+                 "<tbody>\n");
     int done[ROMCV_PROTOCOL_MAX_MEASURES] = {0};
     for (int m = 0; m < n_measures; m++) {
         if (done[m] || !p->measure[m].def) {
@@ -949,12 +995,23 @@ static void render_results(Html *h, Ctx *c) {
         } else {
             puts_html(h, "<td data-label=\"Asymmetry\"><span class=\"na\">\u2014</span></td>");
         }
-        puts_html(h, "</tr>\n");
+        puts_html(h, "<td data-label=\"Method\">");
+        if (second && !same_method(c, first->def, second->def)) {
+            puts_html(h, "L: ");
+            method_text(h, c, first->def);
+            puts_html(h, "<br>R: ");
+            method_text(h, c, second->def);
+        } else {
+            method_text(h, c, first->def);
+        }
+        puts_html(h, "</td></tr>\n");
     }
     puts_html(h, "</tbody>\n</table>\n</div>\n");
     puts_html(h, "<p class=\"small\">\u25bc / \u25b2 mark a value outside the normal range "
                  "given for healthy adults in the cited source. That is a description of the "
-                 "value, not a diagnosis.</p>\n");
+                 "value, not a diagnosis. Method: what the values were measured on, the pose "
+                 "model's landmarks, skin markers, or the back of the person's silhouette; an "
+                 "estimate is markerless and best compared with its own baseline.</p>\n");
 
     if (p->n_repetitions > 0) {
         puts_html(h, "<h3>Repetitions</h3>\n<div class=\"table-wrap\">\n<table class=\"stack\">\n"

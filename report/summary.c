@@ -333,6 +333,8 @@ static int write_angles(RomcvJsonWriter *w, const RomcvSummary *s) {
         key_value(w, "max", max);
         key_value(w, "baseline", c->baseline_deg);
         key_bool(w, "estimate", c->is_estimate);
+        /* Which method measured it; null for a channel never measured. */
+        key_string(w, "method", c->valid ? romcv_angle_method_name(c->method) : NULL);
         key_string(w, "source", info->source);
         romcv__json_write_end_object(w);
     }

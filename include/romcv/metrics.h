@@ -212,6 +212,16 @@ typedef enum RomcvAngleReason {
 ROMCV_API const char *romcv_angle_reason_name(RomcvAngleReason reason);
 ROMCV_API const char *romcv_angle_reason_text(RomcvAngleReason reason);
 
+/* Where a channel's values come from (RomcvAngleChannel.method). */
+typedef enum RomcvAngleMethod {
+    ROMCV_METHOD_LANDMARKS = 0,  /* the pose model's landmarks */
+    ROMCV_METHOD_MARKERS = 1,    /* skin markers (RomcvMarkerSeries) */
+    ROMCV_METHOD_SILHOUETTE = 2, /* the back of the person mask (RomcvContourSeries) */
+} RomcvAngleMethod;
+
+/* "landmarks", "markers", "silhouette"; "unknown" for other values. */
+ROMCV_API const char *romcv_angle_method_name(RomcvAngleMethod method);
+
 /* -------------------------------------------------------------- settings */
 
 /* SIMD levels, as bits of a mask that caps what run-time detection found. */
@@ -279,6 +289,10 @@ typedef struct RomcvAngleChannel {
     float baseline_deg; /* NaN when no baseline could be taken */
     int is_estimate;    /* 1: markerless estimate (see romcv_angle_info()->estimate) */
     size_t valid;       /* frames with a value */
+    /* Where the values come from: metrics picks the source per series (the
+     * markers given, else the contours, else the landmarks), so a channel
+     * has one; were views to differ, the one of the most frames. */
+    RomcvAngleMethod method;
 } RomcvAngleChannel;
 
 /* Per-frame swap flags. */

@@ -489,6 +489,9 @@ START_TEST(markers_tilt_and_lordosis) {
                          4.0 * atan(4.0 * (double)i / 60.0) / DEG);
         }
         ck_assert_int_eq(r->channel[ROMCV_ANGLE_PELVIC_TILT].is_estimate, 0);
+        ck_assert_int_eq(r->channel[ROMCV_ANGLE_PELVIC_TILT].method, ROMCV_METHOD_MARKERS);
+        ck_assert_int_eq(r->channel[ROMCV_ANGLE_LUMBAR_LORDOSIS].method, ROMCV_METHOD_MARKERS);
+        ck_assert_int_eq(r->channel[ROMCV_ANGLE_KNEE_FLEXION_LEFT].method, ROMCV_METHOD_LANDMARKS);
         romcv_angle_results_destroy(&r);
     }
 }
@@ -530,6 +533,13 @@ START_TEST(silhouette_estimates) {
     }
     ck_assert_int_eq(r->channel[ROMCV_ANGLE_LUMBAR_LORDOSIS].is_estimate, 1);
     ck_assert_int_eq(r->channel[ROMCV_ANGLE_PELVIC_TILT].is_estimate, 1);
+    ck_assert_int_eq(r->channel[ROMCV_ANGLE_LUMBAR_LORDOSIS].method, ROMCV_METHOD_SILHOUETTE);
+    ck_assert_int_eq(r->channel[ROMCV_ANGLE_PELVIC_TILT].method, ROMCV_METHOD_SILHOUETTE);
+    ck_assert_int_eq(r->channel[ROMCV_ANGLE_TRUNK_INCLINATION].method, ROMCV_METHOD_LANDMARKS);
+    ck_assert_str_eq(romcv_angle_method_name(ROMCV_METHOD_SILHOUETTE), "silhouette");
+    ck_assert_str_eq(romcv_angle_method_name(ROMCV_METHOD_MARKERS), "markers");
+    ck_assert_str_eq(romcv_angle_method_name(ROMCV_METHOD_LANDMARKS), "landmarks");
+    ck_assert_str_eq(romcv_angle_method_name((RomcvAngleMethod)7), "unknown");
     romcv_angle_results_destroy(&r);
 }
 END_TEST

@@ -575,6 +575,59 @@ START_TEST(report_file_is_complete_and_escaped) {
 }
 END_TEST
 
+/* The cell of a results row ("Pelvic obliquity range") in the labelled
+ * column, copied into cell. */
+static void row_cell(const char *html, const char *row_name, const char *column, char *cell,
+                     size_t size) {
+    char key[128];
+    snprintf(key, sizeof key, "<th scope=\"row\">%s</th>", row_name);
+    const char *row = strstr(html, key);
+    ck_assert_msg(row != NULL, "no row %s", row_name);
+    const char *row_end = strstr(row, "</tr>");
+    snprintf(key, sizeof key, "<td data-label=\"%s\">", column);
+    const char *at = strstr(row, key);
+    ck_assert_msg(at && at < row_end, "row %s has no %s cell", row_name, column);
+    at += strlen(key);
+    const char *end = strstr(at, "</td>");
+    ck_assert(end && end < row_end && (size_t)(end - at) < size);
+    memcpy(cell, at, (size_t)(end - at));
+    cell[end - at] = '\0';
+}
+
+/* Each row states what its values were measured on: the landmarks (hip
+ * rotation), and for obliquity whatever metrics used, estimates tagged. */
+START_TEST(results_state_each_method) {
+    Fixture fx;
+    fixture_init(&fx, 450);
+    RomcvAngleChannel *obliquity = &fx.angles.channel[ROMCV_ANGLE_PELVIC_OBLIQUITY];
+    static const struct {
+        RomcvAngleMethod method;
+        int estimate;
+        const char *cell;
+    } cases[] = {
+        {ROMCV_METHOD_LANDMARKS, 1, "landmarks <span class=\"tag est\">estimate</span>"},
+        {ROMCV_METHOD_MARKERS, 0, "markers"},
+        {ROMCV_METHOD_SILHOUETTE, 1, "silhouette <span class=\"tag est\">estimate</span>"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        obliquity->method = cases[i].method;
+        obliquity->is_estimate = cases[i].estimate;
+        size_t size;
+        char *html = render(&fx.report, &size);
+        ck_assert_ptr_nonnull(strstr(html, "<th scope=\"col\">Method</th>"));
+        char cell[256];
+        row_cell(html, "Pelvic obliquity range", "Method", cell, sizeof cell);
+        ck_assert_str_eq(cell, cases[i].cell);
+        row_cell(html, "Hip internal rotation", "Method", cell, sizeof cell);
+        ck_assert_str_eq(cell, "landmarks");
+        const char *why = tags_balanced(html);
+        ck_assert_msg(why == NULL, "%s", why);
+        free(html);
+    }
+    fixture_free(&fx);
+}
+END_TEST
+
 /* Without a protocol: no results table, no flags, plots of the measured
  * channels only. */
 START_TEST(report_without_protocol) {
@@ -703,6 +756,7 @@ static Suite *html_suite(void) {
     TCase *t = tcase_create("html");
     tcase_add_test(t, checker_rejects_broken_markup);
     tcase_add_test(t, report_file_is_complete_and_escaped);
+    tcase_add_test(t, results_state_each_method);
     tcase_add_test(t, report_without_protocol);
     tcase_add_test(t, report_without_person);
     tcase_add_test(t, report_size_is_bounded);

@@ -205,6 +205,10 @@ static void build(Fixture *f) {
         f->angles.channel[a].baseline_deg = a == ROMCV_ANGLE_LUMBAR_LORDOSIS ? NAN : 1.25f;
         f->angles.channel[a].valid = a == ROMCV_ANGLE_LUMBAR_LORDOSIS ? 0 : N_FRAMES - 10;
         f->angles.channel[a].is_estimate = a == ROMCV_ANGLE_PELVIC_TILT;
+        /* Tilt from the silhouette (an estimate), obliquity on markers. */
+        f->angles.channel[a].method = a == ROMCV_ANGLE_PELVIC_TILT        ? ROMCV_METHOD_SILHOUETTE
+                                      : a == ROMCV_ANGLE_PELVIC_OBLIQUITY ? ROMCV_METHOD_MARKERS
+                                                                          : ROMCV_METHOD_LANDMARKS;
     }
 
     /* Three repetitions: a complete left one, a partial left one, a right
@@ -344,6 +348,15 @@ START_TEST(full_summary_with_protocol) {
     expect_string(romcv__json_get(lordosis, "name"), "lumbar_lordosis");
     ck_assert(romcv__json_is_null(romcv__json_get(lordosis, "median"))); /* NaN -> null */
     ck_assert(romcv__json_is_null(romcv__json_get(lordosis, "baseline")));
+    /* Each channel's method; none for a channel never measured. */
+    expect_string(romcv__json_get(hip, "method"), "landmarks");
+    expect_string(AT(doc, "angles", "2", "name"), "pelvic_obliquity");
+    expect_string(AT(doc, "angles", "2", "method"), "markers");
+    ck_assert_int_eq(romcv__json_bool(AT(doc, "angles", "2", "estimate")), 0);
+    expect_string(AT(doc, "angles", "3", "name"), "pelvic_tilt");
+    expect_string(AT(doc, "angles", "3", "method"), "silhouette");
+    ck_assert_int_eq(romcv__json_bool(AT(doc, "angles", "3", "estimate")), 1);
+    ck_assert(romcv__json_is_null(romcv__json_get(lordosis, "method")));
 
     /* Protocol: repetitions with their frames and times, partial and cut. */
     expect_string(AT(doc, "protocol", "name"), "test-rotation");
@@ -520,6 +533,14 @@ START_TEST(schema_rejects_violations) {
     expect_rejected(dir, valid, "\"best\": 25.5", "\"best\": NaN", "not strict JSON");
     expect_rejected(dir, valid, "\"estimate\": false", "\"estimat\": false", "estimat");
     expect_rejected(dir, valid, "\"min\": 1,", "", "'min' is a required property");
+    /* The method: one of three names, never on a value it cannot have:
+     * markers are not an estimate, the silhouette always is, and a channel
+     * has a method exactly when it was measured. */
+    expect_rejected(dir, valid, "\"method\": \"markers\"", "\"method\": \"marker\"", "method");
+    expect_rejected(dir, valid, "\"method\": \"silhouette\"", "\"method\": \"markers\"",
+                    "estimate");
+    expect_rejected(dir, valid, "\"method\": \"landmarks\"", "\"method\": null", "method");
+    expect_rejected(dir, valid, "\"method\": null", "\"method\": 0", "method");
     free(valid);
     free(path);
     free(f);
