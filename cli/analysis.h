@@ -10,6 +10,7 @@
 #define ROMCV_CLI_ANALYSIS_H
 
 #include "cli/cli.h"
+#include "cli/marker_series.h"
 #include "cli/pose_series.h"
 
 typedef struct AnalyzeOptions {
@@ -70,6 +71,8 @@ typedef struct RomcvCliAnalysis {
     const RomcvProtocolResult *protocol; /* NULL without --protocol */
     double metres_per_pixel;             /* from --scale or --height; 0: unknown */
     int html_written;                    /* report.html was written */
+    const RomcvCliMarkerSeries *markers; /* --markers: the tracks per frame; NULL without */
+    int markers_csv_written;             /* markers.csv was written */
     const char *tracking;                /* "video", "static" or "both", as resolved */
     const char *silhouette;              /* --silhouette as given */
     const char *status;                  /* "complete", "interrupted", "failed" */

@@ -31,6 +31,8 @@ typedef struct VideoPass {
     char path[PATH_MAX];
     float x[ROMCV_POSE_LANDMARKS], y[ROMCV_POSE_LANDMARKS], visibility[ROMCV_POSE_LANDMARKS];
     float angle[ROMCV_ANGLE_COUNT];
+    float marker_x[ROMCV_MARKER_COUNT], marker_y[ROMCV_MARKER_COUNT];
+    const char *marker_names[ROMCV_MARKER_COUNT];
     char banner_text[MAX_ACTIVE][BANNER_CHARS];
     const char *banner[MAX_ACTIVE];
 } VideoPass;
@@ -101,6 +103,48 @@ static size_t active_flags(VideoPass *p, size_t i) {
     return n;
 }
 
+/* The markers' short names on the video. The tracker names sides as the
+ * pose does; on a mirrored (selfie) video that is the mirror image, which
+ * the angles undo (romcv/vision.h), so the names here are swapped too. */
+static const char *marker_short_name(int marker, int mirrored) {
+    static const char *const names[ROMCV_MARKER_COUNT] = {
+        "ASIS L", "ASIS R", "PSIS L", "PSIS R", "T12", "L3", "S1",
+    };
+    if (mirrored && marker <= ROMCV_MARKER_PSIS_RIGHT) {
+        marker ^= 1; /* left <-> right within each pair */
+    }
+    return names[marker];
+}
+
+/* Frame i's named markers into the overlay's input: where found, mapped
+ * back through the lens like the landmarks; NaN (not drawn) elsewhere. */
+static void markers_of(VideoPass *p, size_t i, RomcvOverlayInput *in) {
+    const RomcvCliMarkerSeries *m = p->run->markers;
+    if (!m || i >= m->n) {
+        return;
+    }
+    for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
+        p->marker_x[k] = p->marker_y[k] = NAN;
+        p->marker_names[k] = marker_short_name(k, p->run->options->mirrored);
+        float x = m->x[k][i], y = m->y[k][i];
+        if (!(m->visibility[k][i] > 0) || !isfinite(x) || !isfinite(y)) {
+            continue;
+        }
+        if (p->has_camera) {
+            double xd, yd;
+            romcv_calib_distort_point(&p->camera, x, y, &xd, &yd);
+            x = (float)xd;
+            y = (float)yd;
+        }
+        p->marker_x[k] = x;
+        p->marker_y[k] = y;
+    }
+    in->marker_x = p->marker_x;
+    in->marker_y = p->marker_y;
+    in->marker_names = p->marker_names;
+    in->n_markers = ROMCV_MARKER_COUNT;
+}
+
 static int open_writer(VideoPass *p, const RomcvFrame *frame, RomcvDiag *diag) {
     p->settings.width = frame->width;
     p->settings.height = frame->height;
@@ -157,6 +201,7 @@ static int visit(void *cookie, const RomcvFrame *frame, size_t i, RomcvDiag *dia
         in.view = (RomcvView)angles->view[i];
         in.swapped = angles->swapped[i];
     }
+    markers_of(p, i, &in);
     in.n_banners = active_flags(p, i);
     in.banners = p->banner;
     int rc = romcv_overlay_draw(p->canvas, &p->overlay, &in, diag);

@@ -533,6 +533,7 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
     RomcvAngleResults *angles = NULL;
     RomcvProtocolResult *protocol_result = NULL;
     double metres_per_px = o.scale_m_per_px; /* --scale, or from --height below */
+    int markers_csv_written = 0;
     if (rc == 0 && series.n > 0) {
         rc = prepare_geometry(&o, have_camera ? &camera : NULL, o.vertical ? line_points : NULL,
                               &series, &ms, &diag);
@@ -592,6 +593,7 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
             char path[PATH_MAX];
             join_path(path, sizeof path, o.out_dir, "markers.csv");
             rc = romcv_cli_markers_write_csv(&markers, series.index, series.time_s, path, &diag);
+            markers_csv_written = rc == 0;
         }
     }
     int exit_code = EXIT_SUCCESS;
@@ -611,6 +613,8 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
         .angle_kernels = metrics ? romcv_metrics_simd_name(metrics) : "",
         .protocol = protocol_result,
         .metres_per_pixel = metres_per_px,
+        .markers = markers.enabled ? &markers : NULL,
+        .markers_csv_written = markers_csv_written,
         .tracking = tracking,
         .silhouette = silhouette_mode,
         .status = status,
@@ -666,18 +670,21 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
             }
             float min, max, median;
             channel_stats(c, angles->n, &min, &max, &median);
-            printf("  %-28s %7.1f to %7.1f %s (median %.1f)%s\n",
+            /* The method, for the channels that have more than one (pelvic
+             * tilt, obliquity, lordosis); the others are always landmarks. */
+            const int several = romcv_angle_info((RomcvAngleId)a)->estimate != NULL;
+            const char *method = romcv_angle_method_name(c->method);
+            printf("  %-28s %7.1f to %7.1f %s (median %.1f)%s%s%s%s\n",
                    romcv_angle_info((RomcvAngleId)a)->name, min, max,
                    romcv_angle_info((RomcvAngleId)a)->unit, median,
-                   c->is_estimate                                                   ? "  [estimate]"
-                   : markers.enabled && romcv_angle_info((RomcvAngleId)a)->estimate ? "  [markers]"
-                                                                                    : "");
+                   several || c->is_estimate ? "  [" : "", c->is_estimate ? "estimate: " : "",
+                   several || c->is_estimate ? method : "", several || c->is_estimate ? "]" : "");
         }
         if (protocol_result) {
             romcv_cli_print_protocol_result(stdout, protocol_result, angles);
         }
-        printf("wrote %s/report.html, summary.json, frames.csv, landmarks.trc and angles.mot\n",
-               o.out_dir);
+        printf("wrote %s/report.html, summary.json, frames.csv, landmarks.trc%s and angles.mot\n",
+               o.out_dir, markers_csv_written ? ", markers.csv" : "");
     }
     if (!o.no_video) {
         /* Last: the slowest output, after everything else is safe on disk. */

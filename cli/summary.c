@@ -63,15 +63,21 @@ int romcv_cli_write_summary(const RomcvCliAnalysis *run, RomcvDiag *diag) {
     /* The per-frame files exist when the angles were computed and no later
      * step failed (cmd_analyze.c writes them last, and a failure there sets
      * run->error). */
-    static const char *const frame_files[] = {"frames.csv", "landmarks.trc", "angles.mot",
-                                              "report.html"};
+    const char *files[5];
+    size_t n_files = 0;
     if (run->angles && !run->error) {
-        s.files = frame_files;
-        s.n_files = ROMCV_COUNT_OF(frame_files) - (run->html_written ? 0 : 1);
-    } else if (run->html_written) {
-        s.files = frame_files + 3;
-        s.n_files = 1;
+        files[n_files++] = "frames.csv";
+        files[n_files++] = "landmarks.trc";
+        files[n_files++] = "angles.mot";
     }
+    if (run->markers_csv_written) {
+        files[n_files++] = "markers.csv";
+    }
+    if (run->html_written) {
+        files[n_files++] = "report.html";
+    }
+    s.files = files;
+    s.n_files = n_files;
     s.status = status_from_name(run->status);
     s.error = run->error ? run->error : run->outcome->failed ? run->outcome->error : NULL;
 

@@ -15,8 +15,9 @@
 #include <string.h>
 
 /* Upper bound of shapes in one frame: 35 connections, 33 dots, 15 angles at
- * 7 shapes each, 15 legend lines at 4, banners and the stamp; with room. */
-#define MAX_SHAPES 384
+ * 7 shapes each, 15 legend lines at 4, banners and the stamp, 16 markers at
+ * 5; with room. */
+#define MAX_SHAPES 448
 /* Text drawn in one frame: value labels, legend lines, stamp, "+N more". */
 #define MAX_TEXTS   40
 #define TEXT_SIZE   80
@@ -40,6 +41,8 @@ static const uint8_t colour_arc[3] = {255, 230, 40};
 static const uint8_t colour_text[3] = {255, 255, 255};
 static const uint8_t colour_shadow[3] = {0, 0, 0};
 static const uint8_t colour_banner[3] = {200, 25, 25};
+/* Markers: white with a dark outline, seen on any marker colour and skin. */
+static const uint8_t colour_marker[3] = {255, 255, 255};
 
 enum { SIDE_MID = 0, SIDE_LEFT = 1, SIDE_RIGHT = 2 };
 
@@ -433,6 +436,65 @@ static void draw_banner(Canvas *c, RomcvFrame *frame) {
     }
 }
 
+/* Each named marker: a ring around it, wide enough to leave a 3 px ball
+ * visible inside, and its name beside it, on the side away from the hip
+ * centre (off the body). Markers lie 5-7 px apart at 640 x 480 (S1, L3,
+ * the PSIS), closer than a line of text: names on one side are pushed
+ * down until they do not overlap, with a leader line to a name moved off
+ * its marker. Nothing is drawn for a marker not found. */
+static void draw_markers(Canvas *c) {
+    const RomcvOverlayInput *in = c->in;
+    size_t n =
+        in->n_markers < ROMCV_OVERLAY_MAX_MARKERS ? in->n_markers : ROMCV_OVERLAY_MAX_MARKERS;
+    float r = fmaxf(6.0f, 10.0f * c->unit);
+    float thickness = fmaxf(1.0f, roundf(1.5f * c->unit));
+    float scale = 0.55f * c->unit;
+    float hip_x = NAN;
+    if (in->x && in->y) {
+        hip_x = 0.5f * (in->x[ROMCV_LM_LEFT_HIP] + in->x[ROMCV_LM_RIGHT_HIP]);
+    }
+    /* Visible markers, top to bottom, for the stacking below. */
+    size_t order[ROMCV_OVERLAY_MAX_MARKERS];
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!finite_vec((Vec){in->marker_x[i], in->marker_y[i]})) {
+            continue;
+        }
+        size_t at = m++;
+        while (at > 0 && in->marker_y[order[at - 1]] > in->marker_y[i]) {
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = i;
+    }
+    float next_baseline[2] = {-INFINITY, -INFINITY}; /* per side: the first free baseline */
+    for (size_t j = 0; j < m; j++) {
+        size_t i = order[j];
+        Vec p = {in->marker_x[i], in->marker_y[i]};
+        add_circle(c, p, r, colour_shadow, thickness + 2.0f);
+        add_circle(c, p, r, colour_marker, thickness);
+        const char *name = in->marker_names ? in->marker_names[i] : NULL;
+        if (!name || !name[0]) {
+            continue;
+        }
+        int w = 0, h = 0, base = 0;
+        romcv__cv_text_size(name, scale, 1.0f, &w, &h, &base);
+        int left = isfinite(hip_x) && p.x < hip_x;
+        float baseline = fmaxf(p.y + 0.5f * (float)h, next_baseline[left]);
+        next_baseline[left] = baseline + (float)h + 3.0f * c->unit;
+        float gap = r + 3.0f * c->unit;
+        float x = left ? p.x - gap - (float)w : p.x + gap;
+        if (baseline - 0.5f * (float)h - p.y > 0.5f * (float)h) {
+            /* Moved down from its marker: a leader from the ring to it. */
+            float dir = left ? -1.0f : 1.0f;
+            add_line(c, (Vec){p.x + dir * r, p.y},
+                     (Vec){left ? x + (float)w : x, baseline - 0.5f * (float)h}, colour_marker,
+                     1.0f);
+        }
+        add_text(c, name, (Vec){x, baseline}, scale, colour_marker, 0);
+    }
+}
+
 static void draw_stamp(Canvas *c, float y) {
     char *stamp = new_text(c);
     if (!stamp || !isfinite(c->in->time_s)) {
@@ -503,6 +565,9 @@ int romcv_overlay_draw(RomcvFrame *frame, const RomcvOverlaySettings *s,
     int person = in->x && in->y;
     if (person && (s->layers & ROMCV_OVERLAY_SKELETON)) {
         draw_skeleton(c);
+    }
+    if (in->marker_x && in->marker_y && (s->layers & ROMCV_OVERLAY_MARKERS)) {
+        draw_markers(c); /* over the skeleton: a marker lies on the body */
     }
     float bottom = (float)frame->height - 10.0f * c->unit;
     float legend_y = bottom - ((s->layers & ROMCV_OVERLAY_TIME) ? 36.0f * c->unit : 0.0f);

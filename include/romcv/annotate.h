@@ -46,7 +46,11 @@ extern "C" {
 #define ROMCV_OVERLAY_VALUES   4u  /* each angle's value beside its arc, and the legend */
 #define ROMCV_OVERLAY_FLAGS    8u  /* the banner of active compensation flags */
 #define ROMCV_OVERLAY_TIME     16u /* the time stamp */
-#define ROMCV_OVERLAY_ALL      31u
+#define ROMCV_OVERLAY_MARKERS  32u /* named skin markers: a ring and the name */
+#define ROMCV_OVERLAY_ALL      63u
+
+/* Most skin markers drawn in one frame (romcv/metrics.h has 7). */
+#define ROMCV_OVERLAY_MAX_MARKERS 16
 
 /* Most banner lines drawn at once; more active flags are counted in the last. */
 #define ROMCV_OVERLAY_MAX_BANNERS 4
@@ -92,6 +96,14 @@ typedef struct RomcvOverlayInput {
      * example "pelvis lifting during the rotation (right)"); ASCII. */
     const char *const *banners;
     size_t n_banners;
+    /* Named skin markers (romcv analyze --markers): n_markers positions (px
+     * in this frame; NaN: not found there, not drawn) and a short name each
+     * ("ASIS R", "S1"; ASCII), drawn as a ring around the marker, which
+     * stays visible inside it, and the name beside it. Up to
+     * ROMCV_OVERLAY_MAX_MARKERS; NULL or 0: none. */
+    const float *marker_x, *marker_y;
+    const char *const *marker_names;
+    size_t n_markers;
 } RomcvOverlayInput;
 
 /* Draws in's results onto frame (RGB24), in place. Each angle's arc starts

@@ -482,6 +482,89 @@ START_TEST(banner_and_time_stamp) {
 }
 END_TEST
 
+/* Named skin markers: a ring around each found marker with its name
+ * beside it, the marker itself left visible in the middle, nothing for a
+ * marker not found, nothing elsewhere, and nothing with the layer off. With
+ * the person present the names go on the side away from the hips. */
+START_TEST(markers_are_ringed_and_named) {
+    RomcvFrame *blank = grey_frame(640, 480, 60);
+    RomcvFrame *f = copy_frame(blank);
+    RomcvOverlaySettings s;
+    romcv_overlay_default_settings(&s);
+    s.layers = ROMCV_OVERLAY_MARKERS;
+    const float mx[3] = {200.5f, 400.5f, 300.5f}, my[3] = {200.5f, 300.5f, NAN};
+    const char *const names[3] = {"S1", "ASIS R", "T12"};
+    Person p = standing();
+    RomcvOverlayInput in = input_for(&p);
+    in.x = in.y = NULL; /* no person: names to the right */
+    in.marker_x = mx;
+    in.marker_y = my;
+    in.marker_names = names;
+    in.n_markers = 3;
+    draw(f, &s, &in);
+    for (int m = 0; m < 2; m++) {
+        int cx = (int)mx[m], cy = (int)my[m];
+        /* The marker itself is not painted over; the ring around it is. */
+        ck_assert_msg(!changed(f, blank, cx, cy), "marker %d painted over", m);
+        int ring = 0, name = 0;
+        for (int y = cy - 10; y <= cy + 10; y++) {
+            for (int x = cx - 10; x <= cx + 10; x++) {
+                ring += hypot(x + 0.5 - mx[m], y + 0.5 - my[m]) <= 9 && changed(f, blank, x, y);
+            }
+        }
+        for (int y = cy - 12; y <= cy + 6; y++) {
+            for (int x = cx + 10; x <= cx + 60; x++) {
+                name += changed(f, blank, x, y);
+            }
+        }
+        ck_assert_msg(ring > 12, "marker %d: ring of %d pixels", m, ring);
+        ck_assert_msg(name > 15, "marker %d: name of %d pixels", m, name);
+    }
+    /* Everything drawn lies around the two markers (ring and name), nothing
+     * at the one not found. */
+    long far = 0;
+    for (int y = 0; y < 480; y++) {
+        for (int x = 0; x < 640; x++) {
+            int near = 0;
+            for (int m = 0; m < 2; m++) {
+                near |= x >= mx[m] - 10 && x <= mx[m] + 70 && y >= my[m] - 14 && y <= my[m] + 10;
+            }
+            far += !near && changed(f, blank, x, y);
+        }
+    }
+    ck_assert_int_eq(far, 0);
+    /* The layer off: nothing. */
+    RomcvFrame *g = copy_frame(blank);
+    s.layers = ROMCV_OVERLAY_ALL & ~ROMCV_OVERLAY_MARKERS;
+    draw(g, &s, &in);
+    ck_assert_int_eq(count_changed(g, blank), 0);
+    /* With the person (hips at x 290-350), S1 at x 200 is behind them: its
+     * name goes to its left, away from the body. */
+    romcv_frame_unref(&g);
+    g = copy_frame(blank);
+    s.layers = ROMCV_OVERLAY_MARKERS;
+    in = input_for(&p);
+    in.marker_x = mx;
+    in.marker_y = my;
+    in.marker_names = names;
+    in.n_markers = 1;
+    draw(g, &s, &in);
+    long left = 0, right = 0;
+    for (int y = 185; y <= 206; y++) {
+        for (int x = 130; x < 190; x++) {
+            left += changed(g, blank, x, y);
+        }
+        for (int x = 211; x < 270; x++) {
+            right += changed(g, blank, x, y);
+        }
+    }
+    ck_assert_msg(left > 15 && right == 0, "name left %ld px, right %ld px", left, right);
+    romcv_frame_unref(&g);
+    romcv_frame_unref(&f);
+    romcv_frame_unref(&blank);
+}
+END_TEST
+
 START_TEST(overlay_refuses_what_it_cannot_draw_on) {
     Person p = standing();
     RomcvOverlaySettings s;
@@ -781,6 +864,7 @@ static Suite *suite(void) {
     tcase_add_test(overlay, arc_extent_is_the_angle);
     tcase_add_test(overlay, mirrored_video_draws_the_measured_leg);
     tcase_add_test(overlay, banner_and_time_stamp);
+    tcase_add_test(overlay, markers_are_ringed_and_named);
     tcase_add_test(overlay, overlay_refuses_what_it_cannot_draw_on);
     suite_add_tcase(s, overlay);
     TCase *video = tcase_create("video");

@@ -68,6 +68,22 @@ static int channel_estimate(const char *summary, const char *name, double *media
     return strncmp(e, "true", 4) == 0;
 }
 
+/* summary.json: the channel's "method" ("markers", "silhouette",
+ * "landmarks"), copied into method. */
+static void channel_method(const char *summary, const char *name, char *method, size_t size) {
+    char key[128];
+    snprintf(key, sizeof key, "\"name\": \"%s\"", name);
+    const char *at = strstr(summary, key);
+    ck_assert_msg(at != NULL, "summary.json has no channel %s", name);
+    const char *m = strstr(at, "\"method\": \"");
+    ck_assert_msg(m != NULL, "channel %s has no method", name);
+    m += strlen("\"method\": \"");
+    const char *end = strchr(m, '"');
+    ck_assert(end && (size_t)(end - m) < size);
+    memcpy(method, m, (size_t)(end - m));
+    method[end - m] = '\0';
+}
+
 /* markers.csv: frames and frames with marker name found. */
 static void found_rate(const char *csv, const char *name, int *found, int *frames) {
     char column[64];
@@ -214,6 +230,20 @@ START_TEST(analyze_measures_tilt_and_lordosis_on_markers) {
     ck_assert_msg(isfinite(lordosis), "no lordosis");
     fprintf(stderr, "summary.json: pelvic_tilt %.2f deg, lumbar_lordosis %.2f deg, not estimates\n",
             tilt, lordosis);
+    /* The method is stated, in summary.json and on the terminal. */
+    char method[32];
+    channel_method(summary, "pelvic_tilt", method, sizeof method);
+    ck_assert_str_eq(method, "markers");
+    channel_method(summary, "lumbar_lordosis", method, sizeof method);
+    ck_assert_str_eq(method, "markers");
+    channel_method(summary, "knee_flexion_right", method, sizeof method);
+    ck_assert_str_eq(method, "landmarks");
+    ck_assert_msg(strstr(out, "pelvic_tilt") && strstr(strstr(out, "pelvic_tilt"), "[markers]"),
+                  "pelvic tilt not marked [markers]: %s", out);
+    /* markers.csv is among the files summary.json lists. */
+    const char *files = strstr(summary, "\"files\": [");
+    ck_assert_msg(files && strstr(files, "\"markers.csv\""), "markers.csv not listed: %s",
+                  files ? files : summary);
     free(summary);
     free(csv);
     romcv_test_remove_tmpdir(dir);
@@ -239,6 +269,12 @@ START_TEST(analyze_warns_when_markers_are_missing) {
     char *summary = read_result(dir, "r", "summary.json");
     double tilt;
     ck_assert_int_eq(channel_estimate(summary, "pelvic_tilt", &tilt), 1);
+    /* From the back of the silhouette, and said so. */
+    char method[32];
+    channel_method(summary, "pelvic_tilt", method, sizeof method);
+    ck_assert_str_eq(method, "silhouette");
+    ck_assert_msg(strstr(out, "[estimate: silhouette]") != NULL, "no [estimate: silhouette]: %s",
+                  out);
     free(summary);
     romcv_test_remove_tmpdir(dir);
 }
