@@ -215,6 +215,7 @@ struct PhRenderer {
     PhCamera cam;
     int tiles_x, tiles_y;
     float *xn, *yn;      /* undistorted normalised coordinates per pixel */
+    uint8_t *hit;        /* per pixel: the primitive its centre ray met, 255 for the room */
     float *tile_bounds;  /* per tile: xmin, xmax, ymin, ymax */
     uint8_t *tile_prims; /* per tile: up to PH_MAX_PRIMS indices */
     int *tile_count;
@@ -254,11 +255,13 @@ int romcv__renderer_create(PhRenderer **out, const PhCamera *cam) {
     size_t tiles = (size_t)r->tiles_x * (size_t)r->tiles_y;
     r->xn = malloc((size_t)w * (size_t)h * sizeof *r->xn);
     r->yn = malloc((size_t)w * (size_t)h * sizeof *r->yn);
+    r->hit = malloc((size_t)w * (size_t)h);
     r->tile_bounds = malloc(tiles * 4 * sizeof *r->tile_bounds);
     r->tile_prims = malloc(tiles * PH_MAX_PRIMS);
     r->tile_count = calloc(tiles, sizeof *r->tile_count);
-    int rc =
-        r->xn && r->yn && r->tile_bounds && r->tile_prims && r->tile_count ? 0 : ROMCV_ERR(ENOMEM);
+    int rc = r->xn && r->yn && r->hit && r->tile_bounds && r->tile_prims && r->tile_count
+                 ? 0
+                 : ROMCV_ERR(ENOMEM);
     if (rc == 0) {
         rc = grid_init(&r->floor, 200, 200, 0.025);
     }
@@ -295,6 +298,12 @@ int romcv__renderer_create(PhRenderer **out, const PhCamera *cam) {
                     b[3] = fmaxf(b[3], yv);
                 }
             }
+            /* Out to the pixels' edges, which the outline pass samples. */
+            const float half_x = (float)(0.75 / cam->fx), half_y = (float)(0.75 / cam->fy);
+            b[0] -= half_x;
+            b[1] += half_x;
+            b[2] -= half_y;
+            b[3] += half_y;
             memcpy(&r->tile_bounds[4 * ((size_t)ty * r->tiles_x + tx)], b, sizeof b);
         }
     }
@@ -343,6 +352,7 @@ void romcv__renderer_destroy(PhRenderer **pr) {
     PhRenderer *r = *pr;
     free(r->xn);
     free(r->yn);
+    free(r->hit);
     free(r->tile_bounds);
     free(r->tile_prims);
     free(r->tile_count);
@@ -586,14 +596,141 @@ static float aruco_paper(const PhRenderer *r, const PhPrim *p, const float oq[3]
     return (float)paper / (ARUCO_SAMPLES * ARUCO_SAMPLES);
 }
 
+/* One ray through the undistorted normalised image point (xn, yn): its
+ * linear colour in col; returns the primitive it met, or -1 (the room). oq
+ * holds M (o - c) per primitive, cand the tile's candidate primitives. */
+static int trace(const PhRenderer *r, const PhPrimList *list, const float (*oq)[3],
+                 const uint8_t *cand, int count, float xn, float yn, float col[3]) {
+    const double *m = r->cam.rot.m;
+    V3 o = r->cam.position;
+    V3 light = r->light;
+    V3 d = v3_norm(v3(m[0] * xn + m[3] * yn + m[6], m[1] * xn + m[4] * yn + m[7],
+                      m[2] * xn + m[5] * yn + m[8]));
+    float df[3] = {(float)d.x, (float)d.y, (float)d.z};
+    float best_t = FLT_MAX;
+    int best = -1;
+    for (int c = 0; c < count; c++) {
+        int i = cand[c];
+        const PhPrim *p = &list->prims[i];
+        const float *q = oq[i];
+        float e[3];
+        for (int k = 0; k < 3; k++) {
+            e[k] = p->m[3 * k] * df[0] + p->m[3 * k + 1] * df[1] + p->m[3 * k + 2] * df[2];
+        }
+        if (p->type == PH_PRIM_ELLIPSOID) {
+            float a = e[0] * e[0] + e[1] * e[1] + e[2] * e[2];
+            float b = q[0] * e[0] + q[1] * e[1] + q[2] * e[2];
+            float cc = q[0] * q[0] + q[1] * q[1] + q[2] * q[2] - 1;
+            float disc = b * b - a * cc;
+            if (disc < 0) {
+                continue;
+            }
+            float t = (-b - sqrtf(disc)) / a;
+            if (t > 0 && t < best_t) {
+                best_t = t;
+                best = i;
+            }
+        } else {
+            double t;
+            if (romcv__prim_intersect(p, o, d, 0, &t) && t < best_t) {
+                best_t = (float)t;
+                best = i;
+            }
+        }
+    }
+    if (best < 0) {
+        shade_room(r, o, d, col);
+    } else {
+        const PhPrim *p = &list->prims[best];
+        V3 hit = v3_add(o, v3_scale(d, best_t));
+        V3 n = romcv__prim_normal(p, hit);
+        int mat = p->material;
+        if (p->type == PH_PRIM_ELLIPSOID && p->split < 1.5f) {
+            float qy = oq[best][1] + best_t * (p->m[3] * df[0] + p->m[4] * df[1] + p->m[5] * df[2]);
+            mat = qy > p->split ? p->material2 : p->material;
+        }
+        if (p->group != PH_GROUP_NONE) {
+            /* Smooth blending: add the normals of neighbours of
+             * the same group, weighted by their distance. */
+            V3 acc = n;
+            for (int c = 0; c < count; c++) {
+                int j = cand[c];
+                const PhPrim *pj = &list->prims[j];
+                if (j == best || pj->group != p->group || pj->type != PH_PRIM_ELLIPSOID) {
+                    continue;
+                }
+                float qo[3] = {(float)hit.x - pj->c[0], (float)hit.y - pj->c[1],
+                               (float)hit.z - pj->c[2]};
+                float qq[3];
+                for (int k = 0; k < 3; k++) {
+                    qq[k] =
+                        pj->m[3 * k] * qo[0] + pj->m[3 * k + 1] * qo[1] + pj->m[3 * k + 2] * qo[2];
+                }
+                float len = sqrtf(qq[0] * qq[0] + qq[1] * qq[1] + qq[2] * qq[2]);
+                float dist = (len - 1.0f) * pj->min_axis;
+                const float k_blend = 0.03f;
+                if (dist >= k_blend || dist < -k_blend) {
+                    continue;
+                }
+                float wgt = 1.0f - fabsf(dist) / k_blend;
+                wgt *= wgt;
+                acc = v3_add(acc, v3_scale(romcv__prim_normal(pj, hit), wgt));
+            }
+            n = v3_norm(acc);
+        }
+        if (v3_dot(n, d) > 0) {
+            n = v3_scale(n, -1);
+        }
+        double lam = fmax(0, v3_dot(n, light));
+        double amb = 0.30 + 0.12 * n.y;
+        /* A fill light from the camera keeps the far side readable. */
+        double fill = 0.25 * fmax(0, -v3_dot(n, d));
+        double spec = 0;
+        if (mat == PH_MAT_SKIN || mat >= PH_MAT_MARKER_0 || mat == PH_MAT_EYE_WHITE ||
+            mat == PH_MAT_IRIS) {
+            V3 hv = v3_norm(v3_sub(light, d));
+            double s = fmax(0, v3_dot(n, hv));
+            s *= s;
+            s *= s;
+            s *= s;
+            spec = 0.12 * s * s;
+        }
+        double li = amb + 0.8 * lam + fill;
+        const float *albedo = r->albedo[mat];
+        float printed[3];
+        if (p->pattern) {
+            /* The printed face (+z) shows the pattern; the
+             * card's edges and back are plain paper. */
+            float qz = oq[best][2] + best_t * (p->m[6] * df[0] + p->m[7] * df[1] + p->m[8] * df[2]);
+            float white = qz > 0 ? aruco_paper(r, p, oq[best], xn, yn) : 1.0f;
+            for (int k = 0; k < 3; k++) {
+                printed[k] = r->ink + (r->paper - r->ink) * white;
+            }
+            albedo = printed;
+            spec = 0;
+        }
+        for (int k = 0; k < 3; k++) {
+            col[k] = (float)(albedo[k] * li + spec);
+        }
+    }
+    return best;
+}
+
+/* Pixels on a primitive's outline are traced again with ray grid
+ * EDGE_SAMPLES x EDGE_SAMPLES spread over the pixel and their colours
+ * averaged, as a camera's pixel integrates the light over its area. With
+ * one ray a pixel the outline of a 9 px ball was a staircase whose centroid
+ * wandered by 0.1-0.2 px with the ball's sub-pixel position, a fault of the
+ * renderer that skin-marker and landmark measurements inherited. Interior
+ * pixels keep one ray: shading varies slowly there. */
+#define EDGE_SAMPLES 3
+
 void romcv__renderer_draw(PhRenderer *r, const PhPrimList *list, uint8_t *rgb, int stride) {
     bin_tiles(r, list);
     grid_fill(&r->floor, list, r->light);
     grid_fill(&r->wall, list, r->light);
     const PhCamera *cam = &r->cam;
     int w = cam->width, h = cam->height;
-    /* Camera to world: the rows of rot are the camera axes in world terms. */
-    const double *m = cam->rot.m;
     V3 o = cam->position;
     float oq[PH_MAX_PRIMS][3]; /* M (o - c) per primitive: constant over the frame */
     for (int i = 0; i < list->count; i++) {
@@ -603,7 +740,7 @@ void romcv__renderer_draw(PhRenderer *r, const PhPrimList *list, uint8_t *rgb, i
             oq[i][k] = p->m[3 * k] * oc[0] + p->m[3 * k + 1] * oc[1] + p->m[3 * k + 2] * oc[2];
         }
     }
-    V3 light = r->light;
+    uint8_t *hit = r->hit;
     for (int ty = 0; ty < r->tiles_y; ty++) {
         for (int tx = 0; tx < r->tiles_x; tx++) {
             size_t tile = (size_t)ty * r->tiles_x + tx;
@@ -612,124 +749,57 @@ void romcv__renderer_draw(PhRenderer *r, const PhPrimList *list, uint8_t *rgb, i
             for (int y = ty * TILE; y < (ty + 1) * TILE && y < h; y++) {
                 uint8_t *row = rgb + (size_t)y * stride;
                 for (int x = tx * TILE; x < (tx + 1) * TILE && x < w; x++) {
-                    float xn = r->xn[(size_t)y * w + x], yn = r->yn[(size_t)y * w + x];
-                    V3 d = v3_norm(v3(m[0] * xn + m[3] * yn + m[6], m[1] * xn + m[4] * yn + m[7],
-                                      m[2] * xn + m[5] * yn + m[8]));
-                    float df[3] = {(float)d.x, (float)d.y, (float)d.z};
-                    float best_t = FLT_MAX;
-                    int best = -1;
-                    for (int c = 0; c < count; c++) {
-                        int i = cand[c];
-                        const PhPrim *p = &list->prims[i];
-                        const float *q = oq[i];
-                        float e[3];
-                        for (int k = 0; k < 3; k++) {
-                            e[k] = p->m[3 * k] * df[0] + p->m[3 * k + 1] * df[1] +
-                                   p->m[3 * k + 2] * df[2];
-                        }
-                        if (p->type == PH_PRIM_ELLIPSOID) {
-                            float a = e[0] * e[0] + e[1] * e[1] + e[2] * e[2];
-                            float b = q[0] * e[0] + q[1] * e[1] + q[2] * e[2];
-                            float cc = q[0] * q[0] + q[1] * q[1] + q[2] * q[2] - 1;
-                            float disc = b * b - a * cc;
-                            if (disc < 0) {
-                                continue;
-                            }
-                            float t = (-b - sqrtf(disc)) / a;
-                            if (t > 0 && t < best_t) {
-                                best_t = t;
-                                best = i;
-                            }
-                        } else {
-                            double t;
-                            if (romcv__prim_intersect(p, o, d, 0, &t) && t < best_t) {
-                                best_t = (float)t;
-                                best = i;
-                            }
-                        }
-                    }
+                    size_t at = (size_t)y * w + x;
                     float col[3];
-                    if (best < 0) {
-                        shade_room(r, o, d, col);
-                    } else {
-                        const PhPrim *p = &list->prims[best];
-                        V3 hit = v3_add(o, v3_scale(d, best_t));
-                        V3 n = romcv__prim_normal(p, hit);
-                        int mat = p->material;
-                        if (p->type == PH_PRIM_ELLIPSOID && p->split < 1.5f) {
-                            float qy = oq[best][1] + best_t * (p->m[3] * df[0] + p->m[4] * df[1] +
-                                                               p->m[5] * df[2]);
-                            mat = qy > p->split ? p->material2 : p->material;
-                        }
-                        if (p->group != PH_GROUP_NONE) {
-                            /* Smooth blending: add the normals of neighbours of
-                             * the same group, weighted by their distance. */
-                            V3 acc = n;
-                            for (int c = 0; c < count; c++) {
-                                int j = cand[c];
-                                const PhPrim *pj = &list->prims[j];
-                                if (j == best || pj->group != p->group ||
-                                    pj->type != PH_PRIM_ELLIPSOID) {
-                                    continue;
-                                }
-                                float qo[3] = {(float)hit.x - pj->c[0], (float)hit.y - pj->c[1],
-                                               (float)hit.z - pj->c[2]};
-                                float qq[3];
-                                for (int k = 0; k < 3; k++) {
-                                    qq[k] = pj->m[3 * k] * qo[0] + pj->m[3 * k + 1] * qo[1] +
-                                            pj->m[3 * k + 2] * qo[2];
-                                }
-                                float len = sqrtf(qq[0] * qq[0] + qq[1] * qq[1] + qq[2] * qq[2]);
-                                float dist = (len - 1.0f) * pj->min_axis;
-                                const float k_blend = 0.03f;
-                                if (dist >= k_blend || dist < -k_blend) {
-                                    continue;
-                                }
-                                float wgt = 1.0f - fabsf(dist) / k_blend;
-                                wgt *= wgt;
-                                acc = v3_add(acc, v3_scale(romcv__prim_normal(pj, hit), wgt));
-                            }
-                            n = v3_norm(acc);
-                        }
-                        if (v3_dot(n, d) > 0) {
-                            n = v3_scale(n, -1);
-                        }
-                        double lam = fmax(0, v3_dot(n, light));
-                        double amb = 0.30 + 0.12 * n.y;
-                        /* A fill light from the camera keeps the far side readable. */
-                        double fill = 0.25 * fmax(0, -v3_dot(n, d));
-                        double spec = 0;
-                        if (mat == PH_MAT_SKIN || mat >= PH_MAT_MARKER_0 ||
-                            mat == PH_MAT_EYE_WHITE || mat == PH_MAT_IRIS) {
-                            V3 hv = v3_norm(v3_sub(light, d));
-                            double s = fmax(0, v3_dot(n, hv));
-                            s *= s;
-                            s *= s;
-                            s *= s;
-                            spec = 0.12 * s * s;
-                        }
-                        double li = amb + 0.8 * lam + fill;
-                        const float *albedo = r->albedo[mat];
-                        float printed[3];
-                        if (p->pattern) {
-                            /* The printed face (+z) shows the pattern; the
-                             * card's edges and back are plain paper. */
-                            float qz = oq[best][2] + best_t * (p->m[6] * df[0] + p->m[7] * df[1] +
-                                                               p->m[8] * df[2]);
-                            float white = qz > 0 ? aruco_paper(r, p, oq[best], xn, yn) : 1.0f;
-                            for (int k = 0; k < 3; k++) {
-                                printed[k] = r->ink + (r->paper - r->ink) * white;
-                            }
-                            albedo = printed;
-                            spec = 0;
-                        }
-                        for (int k = 0; k < 3; k++) {
-                            col[k] = (float)(albedo[k] * li + spec);
-                        }
-                    }
+                    int best = trace(r, list, (const float(*)[3])oq, cand, count, r->xn[at],
+                                     r->yn[at], col);
+                    hit[at] = best < 0 ? 255 : (uint8_t)best;
                     row[3 * x] = to_srgb(r, col[0]);
                     row[3 * x + 1] = to_srgb(r, col[1]);
                     row[3 * x + 2] = to_srgb(r, col[2]);
+                }
+            }
+        }
+    }
+    /* Second pass: the outlines. The footprint of a pixel in normalised
+     * coordinates is taken from its neighbours' centres (exact without
+     * distortion, a close linear estimate with it). */
+    for (int ty = 0; ty < r->tiles_y; ty++) {
+        for (int tx = 0; tx < r->tiles_x; tx++) {
+            size_t tile = (size_t)ty * r->tiles_x + tx;
+            int count = r->tile_count[tile];
+            const uint8_t *cand = &r->tile_prims[tile * PH_MAX_PRIMS];
+            for (int y = ty * TILE; y < (ty + 1) * TILE && y < h; y++) {
+                uint8_t *row = rgb + (size_t)y * stride;
+                for (int x = tx * TILE; x < (tx + 1) * TILE && x < w; x++) {
+                    size_t at = (size_t)y * w + x;
+                    uint8_t id = hit[at];
+                    int edge = (x > 0 && hit[at - 1] != id) || (x < w - 1 && hit[at + 1] != id) ||
+                               (y > 0 && hit[at - w] != id) || (y < h - 1 && hit[at + w] != id);
+                    if (!edge) {
+                        continue;
+                    }
+                    size_t xl = x > 0 ? at - 1 : at, xr = x < w - 1 ? at + 1 : at;
+                    size_t yu = y > 0 ? at - w : at, yd = y < h - 1 ? at + w : at;
+                    float dxn = (r->xn[xr] - r->xn[xl]) / (float)(xr - xl);
+                    float dyn = (r->yn[yd] - r->yn[yu]) / (float)((yd - yu) / (size_t)w);
+                    float acc[3] = {0, 0, 0};
+                    for (int sy = 0; sy < EDGE_SAMPLES; sy++) {
+                        for (int sx = 0; sx < EDGE_SAMPLES; sx++) {
+                            float ox = (sx + 0.5f) / EDGE_SAMPLES - 0.5f;
+                            float oy = (sy + 0.5f) / EDGE_SAMPLES - 0.5f;
+                            float col[3];
+                            trace(r, list, (const float(*)[3])oq, cand, count, r->xn[at] + ox * dxn,
+                                  r->yn[at] + oy * dyn, col);
+                            for (int k = 0; k < 3; k++) {
+                                acc[k] += col[k];
+                            }
+                        }
+                    }
+                    const float inv = 1.0f / (EDGE_SAMPLES * EDGE_SAMPLES);
+                    row[3 * x] = to_srgb(r, acc[0] * inv);
+                    row[3 * x + 1] = to_srgb(r, acc[1] * inv);
+                    row[3 * x + 2] = to_srgb(r, acc[2] * inv);
                 }
             }
         }
