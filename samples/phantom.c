@@ -447,10 +447,6 @@ void romcv__measure_angles(const PhantomSkeleton *sk, const PhantomPose *pose,
     double th_c7 = sagittal_angle(pv, romcv__m3_col(sk->spine[PH_NODE_C7].rot, 1));
     a->lumbar_lordosis = th_s1 - th_t12;
     a->thoracic_kyphosis = th_c7 - th_t12;
-    V3 t12 = sk->marker_anchor[ROMCV_PM_T12], l3 = sk->marker_anchor[ROMCV_PM_L3],
-       s1 = sk->marker_anchor[ROMCV_PM_S1];
-    a->lumbar_lordosis_markers =
-        sagittal_angle(pv, v3_sub(l3, s1)) - sagittal_angle(pv, v3_sub(t12, l3));
     V3 up = romcv__m3_col(pv->rot, 1), fwd = romcv__m3_col(pv->rot, 2),
        left = romcv__m3_col(pv->rot, 0);
     for (int side = 0; side < 2; side++) {
@@ -497,13 +493,20 @@ void romcv__measure_angles(const PhantomSkeleton *sk, const PhantomPose *pose,
 
 /* Puts each marker on the skin: a ray from outside along the anatomical
  * normal finds the body's surface, the sticker lies flat on it and the ball
- * stands off it along its normal. Returns the marker's centre and normal. */
+ * stands off it along the anatomical normal (the pelvis's front-back axis
+ * for the ASIS and PSIS, the spine's back normal for T12, L3 and S1), as a
+ * stand-off base set square to the bone does. Along the local skin normal
+ * instead, the belly's or the buttocks' curvature turned the ball lines: the
+ * ASIS-PSIS line of the ball centres moved 3 deg when only the lordosis
+ * changed (the ASIS ball then sat on the lower trunk's belly). Returns the
+ * marker's centre and its skin's normal. */
 static void place_markers(RomcvPhantom *ph, const PhantomSkeleton *sk, V3 centre[ROMCV_PM_COUNT],
                           V3 normal[ROMCV_PM_COUNT], int prim_index[ROMCV_PM_COUNT]) {
     PhPrimList *list = &ph->prims;
     int kind = ph->settings.markers;
     for (int m = 0; m < ROMCV_PM_COUNT; m++) {
         V3 n = sk->marker_normal[m];
+        const V3 anatomical = n;
         V3 o = v3_add(sk->marker_anchor[m], v3_scale(n, 0.15));
         V3 d = v3_scale(n, -1);
         double best = 0.3;
@@ -525,7 +528,7 @@ static void place_markers(RomcvPhantom *ph, const PhantomSkeleton *sk, V3 centre
         V3 t1 = v3_norm(v3_cross(n, fabs(n.y) < 0.9 ? v3(0, 1, 0) : v3(1, 0, 0)));
         V3 t2 = v3_cross(n, t1);
         if (kind == ROMCV_MARKERS_BALLS) {
-            centre[m] = v3_add(skin, v3_scale(n, BALL_STANDOFF + BALL_RADIUS));
+            centre[m] = v3_add(skin, v3_scale(anatomical, BALL_STANDOFF + BALL_RADIUS));
             romcv__prim_ellipsoid(list, centre[m], t1, t2, n,
                                   v3(BALL_RADIUS, BALL_RADIUS, BALL_RADIUS), PH_MAT_MARKER_0 + m,
                                   PH_GROUP_NONE);
@@ -573,6 +576,33 @@ static void marker_truth(const RomcvPhantom *ph, V3 centre, V3 n, int prim,
     mt->detectable = mt->present && mt->facing && !mt->occluded && mt->centre.in_image;
 }
 
+/* The angles a perfect marker method reads on the drawn markers' centres
+ * (ball centres, sticker centres), with romcv's definitions (docs/angles.md),
+ * in the body's base sagittal plane. They differ from the anatomical
+ * pelvic_tilt and lumbar_lordosis because markers sit on the skin and stand
+ * off it: on this phantom the S1 ball rides on the top of the buttocks, well
+ * behind the lumbar skin line, so its marker lordosis reads far above the
+ * vertebral curve's (docs/markers.md). A marker method is judged against
+ * these; the anatomical angles say what the markers stand for. */
+static void marker_angles(const V3 centre[ROMCV_PM_COUNT], int lying, RomcvPhantomAngles *a) {
+    M3 bt = romcv__m3_transpose(romcv__body_base(lying));
+    V3 asis =
+        romcv__m3_apply(bt, v3_lerp(centre[ROMCV_PM_LEFT_ASIS], centre[ROMCV_PM_RIGHT_ASIS], 0.5));
+    V3 psis =
+        romcv__m3_apply(bt, v3_lerp(centre[ROMCV_PM_LEFT_PSIS], centre[ROMCV_PM_RIGHT_PSIS], 0.5));
+    a->pelvic_tilt_markers = deg(atan2(psis.y - asis.y, asis.z - psis.z));
+    V3 t12 = romcv__m3_apply(bt, centre[ROMCV_PM_T12]);
+    V3 l3 = romcv__m3_apply(bt, centre[ROMCV_PM_L3]);
+    V3 s1 = romcv__m3_apply(bt, centre[ROMCV_PM_S1]);
+    /* Chord directions from the vertical, forward +: in a lordosis L3 lies
+     * forward of the T12-S1 line, so the lower chord leans forward of the
+     * upper one. The circle through the three points turns by twice the
+     * angle between the chords (inscribed angle theorem). */
+    double lower = deg(atan2(l3.z - s1.z, l3.y - s1.y));
+    double upper = deg(atan2(t12.z - l3.z, t12.y - l3.y));
+    a->lumbar_lordosis_markers = 2.0 * (lower - upper);
+}
+
 int romcv_phantom_render(RomcvPhantom *ph, int64_t index, RomcvFrame *frame,
                          RomcvPhantomTruth *truth) {
     if (!ph || index < 0 || index >= ph->frame_count) {
@@ -607,6 +637,9 @@ int romcv_phantom_render(RomcvPhantom *ph, int64_t index, RomcvFrame *frame,
         truth->end_range = pose.end_range;
         truth->compensation = pose.compensation;
         romcv__measure_angles(&sk, &pose, &truth->angles);
+        if (ph->settings.markers != ROMCV_MARKERS_NONE) {
+            marker_angles(centre, pose.lying, &truth->angles);
+        }
         for (int i = 0; i < ROMCV_PHANTOM_JOINT_COUNT; i++) {
             truth->joint_present[i] = sk.joint_present[i];
             project(&ph->camera, sk.joints[i], &truth->joints[i]);

@@ -186,6 +186,7 @@ void romcv__truth_json_frame(void *writer, const RomcvPhantomTruth *t) {
     key_number(w, "hip_rotation_anatomical_right", a->hip_rotation_anatomical_right);
     key_number(w, "pelvic_obliquity", a->pelvic_obliquity);
     key_number(w, "pelvic_tilt", a->pelvic_tilt);
+    key_number(w, "pelvic_tilt_markers", a->pelvic_tilt_markers);
     key_number(w, "pelvic_rotation", a->pelvic_rotation);
     key_number(w, "pelvic_drop", a->pelvic_drop);
     key_number(w, "lumbar_lordosis", a->lumbar_lordosis);

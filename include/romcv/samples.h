@@ -256,7 +256,8 @@ typedef struct RomcvPhantomAngles {
     double pelvic_tilt;             /* ASIS-PSIS midpoints from horizontal, Y-Z plane, anterior + */
     double pelvic_rotation;         /* hip line about vertical, left hip forward + */
     double lumbar_lordosis;         /* angle between the curve's tangents at T12 and S1 */
-    double lumbar_lordosis_markers; /* angle between T12-L3 and L3-S1 marker lines */
+    double lumbar_lordosis_markers; /* romcv's marker lordosis on the drawn markers' centres:
+                                     * twice the angle between T12-L3 and L3-S1, Y-Z plane */
     double thoracic_kyphosis;       /* tangents at C7 and T12 */
     double hip_flexion_left;        /* thigh relative to the pelvis (anatomical) */
     double hip_flexion_right;
@@ -273,7 +274,9 @@ typedef struct RomcvPhantomAngles {
                                     * sagittal plane, forward +: from the vertical upright,
                                     * above the table supine */
     double thigh_inclination_right;
-    double reserved[6];
+    double pelvic_tilt_markers; /* PSIS to ASIS marker centres (midpoints) from horizontal,
+                                 * Y-Z plane, anterior +: what markers measure */
+    double reserved[5];
 } RomcvPhantomAngles;
 
 typedef struct RomcvPhantomCameraTruth {
