@@ -36,6 +36,10 @@
  * markers (../shared's squat_side.mp4) stray round vivid spots won a band
  * now and then, and searching it named wall spots as markers. */
 #define AUTO_MIN_REGIONS 2
+/* Regions less round than this (minor / major semi-axis) are searched for
+ * the front ball's circle (front_circle): a lone ball reads 0.95-1. */
+#define FRONT_CIRCLE_BELOW 0.9f
+#define CIRCLE_MAX_POINTS  512 /* outline pixels kept for the circle fit */
 
 struct RomcvMarkerDetector {
     RomcvMarkerDetectorSettings s;
@@ -43,6 +47,10 @@ struct RomcvMarkerDetector {
     RomcvFrame *mask; /* GRAY8 */
     RomcvCvBlob blobs[MAX_REGIONS];
     RomcvMarkerDetection scratch[MAX_REGIONS]; /* auto mode's per-band search */
+    /* front_circle's outline points */
+    float circle_x[CIRCLE_MAX_POINTS], circle_y[CIRCLE_MAX_POINTS];
+    float outside_x[CIRCLE_MAX_POINTS], outside_y[CIRCLE_MAX_POINTS];
+    unsigned char circle_use[CIRCLE_MAX_POINTS];
     /* auto mode */
     int votes[AUTO_BANDS];
     double hue_sum[AUTO_BANDS]; /* sum of the winning blobs' hues (deg, unwrapped) */
@@ -264,6 +272,242 @@ static int fail(RomcvMarkerDetector *d, const RomcvDiag *diag) {
 
 /* ------------------------------------------------------------- detection */
 
+/* Whether OpenCV hue h (0..179) lies in r's hue range widened by slack. */
+static int hue_in(int h, const RomcvCvHsvRange *r, int slack) {
+    int lo = r->h_lo - slack, hi = r->h_hi + slack;
+    if (r->h_lo <= r->h_hi) {
+        return h >= lo && h <= hi;
+    }
+    return h >= lo || h <= hi; /* through red's 0/180 seam */
+}
+
+/* Fits a circle to the points with the algebraic least squares of Kasa
+ * (1976): x^2 + y^2 + D x + E y + F = 0. Returns 0 when degenerate. */
+static int fit_circle(const float *px, const float *py, const unsigned char *use, int n, double *cx,
+                      double *cy, double *radius) {
+    double sxx = 0, sxy = 0, syy = 0, sx = 0, sy = 0, s1 = 0, sxz = 0, syz = 0, sz = 0;
+    for (int k = 0; k < n; k++) {
+        if (!use[k]) {
+            continue;
+        }
+        double x = px[k], y = py[k], z = x * x + y * y;
+        sxx += x * x;
+        sxy += x * y;
+        syy += y * y;
+        sx += x;
+        sy += y;
+        s1 += 1;
+        sxz += x * z;
+        syz += y * z;
+        sz += z;
+    }
+    /* Normal equations for (D, E, F): [sxx sxy sx; sxy syy sy; sx sy s1] = -[sxz syz sz]. */
+    double a[3][4] = {{sxx, sxy, sx, -sxz}, {sxy, syy, sy, -syz}, {sx, sy, s1, -sz}};
+    for (int c = 0; c < 3; c++) {
+        int piv = c;
+        for (int r = c + 1; r < 3; r++) {
+            if (fabs(a[r][c]) > fabs(a[piv][c])) {
+                piv = r;
+            }
+        }
+        if (fabs(a[piv][c]) < 1e-9) {
+            return 0;
+        }
+        for (int k = 0; k < 4; k++) {
+            double t = a[c][k];
+            a[c][k] = a[piv][k];
+            a[piv][k] = t;
+        }
+        for (int r = 0; r < 3; r++) {
+            if (r != c) {
+                double f = a[r][c] / a[c][c];
+                for (int k = c; k < 4; k++) {
+                    a[r][k] -= f * a[c][k];
+                }
+            }
+        }
+    }
+    double d = a[0][3] / a[0][0], e = a[1][3] / a[1][1], f = a[2][3] / a[2][2];
+    *cx = -d / 2;
+    *cy = -e / 2;
+    double r2 = *cx * *cx + *cy * *cy - f;
+    if (!(r2 > 0)) {
+        return 0;
+    }
+    *radius = sqrt(r2);
+    return 1;
+}
+
+/* A region that is not round is often a ball with another ball partly
+ * behind it (in a side view the far side's PSIS ball lines up behind the
+ * near one and shifted the pair's centroid by 1-1.7 px at 1080 x 1920 on
+ * the phantom) or a ball partly hidden by the body. The front ball is the
+ * largest disc inside the region: its centre is the region's pixel
+ * farthest from the outside (the maximum of the distance transform, the
+ * mean of its plateau). The outline pixels on that disc's circle (the
+ * others belong to the ball behind or to the occluder) then fit a circle by
+ * least squares, twice, and its centre is the marker's. Returns 0, leaving
+ * the centre as it was, when fewer than 40 % of the
+ * outline lies on the circle. Windows are small (a few hundred pixels) and
+ * few regions are not round, so the distances are found by brute force. */
+static int front_circle(RomcvMarkerDetector *d, float radius, float *x, float *y) {
+    const RomcvFrame *mask = d->mask;
+    const float window = radius * 1.6f + 2.0f;
+    int x0 = (int)floorf(*x - window), x1 = (int)ceilf(*x + window);
+    int y0 = (int)floorf(*y - window), y1 = (int)ceilf(*y + window);
+    x0 = x0 < 0 ? 0 : x0;
+    y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > mask->width - 1 ? mask->width - 1 : x1;
+    y1 = y1 > mask->height - 1 ? mask->height - 1 : y1;
+    float *px = d->circle_x, *py = d->circle_y; /* outline: region pixels next to outside */
+    float *ox = d->outside_x, *oy = d->outside_y;
+    int n = 0, outside = 0;
+    for (int j = y0; j <= y1; j++) {
+        const uint8_t *row = mask->data + (size_t)j * (size_t)mask->stride;
+        for (int i = x0; i <= x1; i++) {
+            int in = row[i] != 0;
+            int edge = in && (i == 0 || i == mask->width - 1 || j == 0 || j == mask->height - 1 ||
+                              !row[i - 1] || !row[i + 1] || !row[i - (long)mask->stride] ||
+                              !row[i + (long)mask->stride]);
+            if (edge && n < CIRCLE_MAX_POINTS) {
+                px[n] = i + 0.5f;
+                py[n] = j + 0.5f;
+                n++;
+            } else if (!in && outside < CIRCLE_MAX_POINTS) {
+                ox[outside] = i + 0.5f;
+                oy[outside] = j + 0.5f;
+                outside++;
+            }
+        }
+    }
+    if (n < 12 || outside == 0) {
+        return 0;
+    }
+    /* Inside the region within the window: each pixel's squared distance to
+     * the nearest outside pixel; the plateau of the largest. */
+    float best = 0, sum_x = 0, sum_y = 0;
+    int plateau = 0;
+    for (int j = y0; j <= y1; j++) {
+        const uint8_t *row = mask->data + (size_t)j * (size_t)mask->stride;
+        for (int i = x0; i <= x1; i++) {
+            if (!row[i]) {
+                continue;
+            }
+            float cx = i + 0.5f, cy = j + 0.5f, nearest = INFINITY;
+            for (int k = 0; k < outside; k++) {
+                float dx = ox[k] - cx, dy = oy[k] - cy, dd = dx * dx + dy * dy;
+                nearest = dd < nearest ? dd : nearest;
+            }
+            if (nearest > best + 1e-3f) {
+                best = nearest;
+                sum_x = cx;
+                sum_y = cy;
+                plateau = 1;
+            } else if (fabsf(nearest - best) <= 1e-3f) {
+                sum_x += cx;
+                sum_y += cy;
+                plateau++;
+            }
+        }
+    }
+    if (plateau == 0) {
+        return 0;
+    }
+    double cx = sum_x / plateau, cy = sum_y / plateau;
+    /* Outline pixel centres lie about half a pixel inside the nearest
+     * outside pixel centre's distance. */
+    double r = sqrt(best) - 0.5;
+    unsigned char *use = d->circle_use;
+    int inliers = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const double tolerance = pass == 0 ? 1.0 : 0.75; /* px */
+        inliers = 0;
+        for (int k = 0; k < n; k++) {
+            use[k] = fabs(hypot(px[k] - cx, py[k] - cy) - r) <= tolerance;
+            inliers += use[k];
+        }
+        if (inliers * 5 < n * 2 || !fit_circle(px, py, use, n, &cx, &cy, &r)) {
+            return 0;
+        }
+    }
+    *x = (float)cx;
+    *y = (float)cy;
+    return 1;
+}
+
+/* The region's centre from partial weights, as photogrammetric targets are
+ * measured (an intensity-weighted centroid, e.g. Shortis et al. 1994,
+ * "Comparison of some techniques for the subpixel location of discrete
+ * target images"). A camera's pixel on a marker's outline holds a mix of
+ * the marker and what lies behind it; the in-range mask cuts that mix at a
+ * threshold, so its centroid moves with where the threshold happens to fall
+ * on each side (0.2-0.3 px on the phantom's 9 px balls, rendered with area
+ * sampling). Here every pixel within the region's radius + 2 px counts with
+ * the share of the marker's saturation it shows, 0 at half the range's
+ * floor, 1 at the region's mean: the mix of a marker with a grey wall or
+ * skin keeps the marker's hue and falls in saturation about linearly with
+ * the share of the pixel the marker covers. Hue gets 10 deg of slack for
+ * mixes with coloured cloth; very dark pixels (V under a third of the
+ * floor) are left out, their hue is noise. On the phantom this halved the
+ * centroid error (0.22-0.29 to 0.12-0.14 px) and brought the lordosis at
+ * 1080 x 1920 from 0.5 to 0.04 deg of the true centres' (docs/markers.md).
+ * A window holding little of the colour leaves the mask's centroid as it is. */
+static void refine_centre(RomcvMarkerDetector *d, const RomcvCvHsvRange *r, float radius,
+                          float roundness, float *x, float *y) {
+    const RomcvFrame *hsv = d->hsv;
+    const float reach = radius + 2.0f;
+    if (roundness < FRONT_CIRCLE_BELOW && radius >= 2.5f && front_circle(d, radius, x, y)) {
+        /* The weighted centroid would take in the ball behind's crescent
+         * just outside the circle (0.5 px back toward it on the phantom). */
+        return;
+    }
+    int x0 = (int)floorf(*x - reach), x1 = (int)ceilf(*x + reach);
+    int y0 = (int)floorf(*y - reach), y1 = (int)ceilf(*y + reach);
+    x0 = x0 < 0 ? 0 : x0;
+    y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > hsv->width - 1 ? hsv->width - 1 : x1;
+    y1 = y1 > hsv->height - 1 ? hsv->height - 1 : y1;
+    double sat_sum = 0;
+    int inside = 0;
+    for (int j = y0; j <= y1; j++) {
+        const uint8_t *row = hsv->data + (size_t)j * (size_t)hsv->stride;
+        for (int i = x0; i <= x1; i++) {
+            float dx = i + 0.5f - *x, dy = j + 0.5f - *y;
+            const uint8_t *p = row + 3 * i;
+            if (dx * dx + dy * dy <= reach * reach && hue_in(p[0], r, 0) && p[1] >= r->s_lo &&
+                p[2] >= r->v_lo) {
+                sat_sum += p[1];
+                inside++;
+            }
+        }
+    }
+    const double sat_zero = 0.5 * r->s_lo;
+    if (inside == 0 || sat_sum / inside < sat_zero + 8) {
+        return;
+    }
+    const double sat_full = sat_sum / inside;
+    double sw = 0, sx = 0, sy = 0;
+    for (int j = y0; j <= y1; j++) {
+        const uint8_t *row = hsv->data + (size_t)j * (size_t)hsv->stride;
+        for (int i = x0; i <= x1; i++) {
+            float dx = i + 0.5f - *x, dy = j + 0.5f - *y;
+            const uint8_t *p = row + 3 * i;
+            if (dx * dx + dy * dy > reach * reach || !hue_in(p[0], r, 5) || p[2] < r->v_lo / 3) {
+                continue;
+            }
+            double w = (p[1] - sat_zero) / (sat_full - sat_zero);
+            w = w < 0 ? 0 : w > 1 ? 1 : w;
+            sw += w;
+            sx += w * (i + 0.5);
+            sy += w * (j + 0.5);
+        }
+    }
+    if (sw > 0) {
+        *x = (float)(sx / sw);
+        *y = (float)(sy / sw);
+    }
+}
+
 /* Marker-shaped regions of the mask for the range, as detections (unsorted).
  * Returns their number or a negative code. */
 static int find(RomcvMarkerDetector *d, const RomcvCvHsvRange *range, RomcvMarkerDetection *out,
@@ -306,6 +550,7 @@ static int find(RomcvMarkerDetector *d, const RomcvCvHsvRange *range, RomcvMarke
         if (n < max) {
             out[n].x = b->x;
             out[n].y = b->y;
+            refine_centre(d, range, sqrtf(b->area / pi), roundness, &out[n].x, &out[n].y);
             out[n].radius = sqrtf(b->area / pi);
             out[n].roundness = roundness;
             out[n].score = roundness * b->circularity * (sat > 1 ? 1 : sat);

@@ -132,6 +132,81 @@ START_TEST(discs_subpixel_and_shape_checks) {
 }
 END_TEST
 
+/* A disc as a camera's pixels see it: each pixel the mix of the marker and
+ * the grey behind it, in proportion to the share of its area the disc
+ * covers (8 x 8 samples a pixel). */
+static void paint_disc_area_sampled(RomcvFrame *f, double cx, double cy, double r,
+                                    const uint8_t rgb[3]) {
+    for (int y = (int)(cy - r - 2); y <= (int)(cy + r + 2); y++) {
+        for (int x = (int)(cx - r - 2); x <= (int)(cx + r + 2); x++) {
+            int inside = 0;
+            for (int sy = 0; sy < 8; sy++) {
+                for (int sx = 0; sx < 8; sx++) {
+                    double dx = x + (sx + 0.5) / 8 - cx, dy = y + (sy + 0.5) / 8 - cy;
+                    inside += dx * dx + dy * dy <= r * r;
+                }
+            }
+            uint8_t *p = f->data + (size_t)y * (size_t)f->stride + 3 * (size_t)x;
+            for (int k = 0; k < 3; k++) {
+                p[k] = (uint8_t)lround((p[k] * (64 - inside) + rgb[k] * inside) / 64.0);
+            }
+        }
+    }
+}
+
+/* Area-sampled discs 2.5 to 5 px in radius: the centre comes from the
+ * outline pixels' partial colour, not from where a threshold cuts them.
+ * Measured: at most 0.06 px off; the mask's centroid alone was up to 0.15. */
+START_TEST(area_sampled_discs_centred) {
+    const uint8_t green[3] = {30, 220, 60};
+    RomcvFrame *f = grey_frame(320, 60);
+    double cx[] = {20.13, 60.71, 100.38, 140.55, 180.92, 220.26, 260.64, 300.4};
+    double cy[] = {30.6, 31.27, 29.81, 30.02, 30.33, 29.58, 30.95, 30.19};
+    double r[] = {2.5, 2.9, 3.3, 3.7, 4.1, 4.5, 4.8, 5.0};
+    for (int i = 0; i < 8; i++) {
+        paint_disc_area_sampled(f, cx[i], cy[i], r[i], green);
+    }
+    RomcvMarkerDetector *d = detector_for("green");
+    RomcvMarkerDetection det[MAX_DET];
+    int n = 0;
+    ck_assert_int_eq(romcv_marker_detector_detect(d, f, det, MAX_DET, &n), 0);
+    ck_assert_int_eq(n, 8);
+    double worst = 0;
+    for (int i = 0; i < 8; i++) {
+        double best = INFINITY;
+        for (int k = 0; k < n; k++) {
+            best = fmin(best, hypot(det[k].x - cx[i], det[k].y - cy[i]));
+        }
+        worst = fmax(worst, best);
+    }
+    ck_assert_msg(worst <= 0.08, "a centre %.3f px off", worst);
+    romcv_marker_detector_destroy(&d);
+    romcv_frame_unref(&f);
+}
+END_TEST
+
+/* Two balls of one colour, one partly behind the other, as both PSIS
+ * line up in a side view: one region, whose centroid lies a pixel toward
+ * the ball behind. The marker reported is the front ball's centre. */
+START_TEST(ball_behind_another_gives_the_front_centre) {
+    const uint8_t green[3] = {30, 220, 60};
+    RomcvFrame *f = grey_frame(200, 120);
+    const double front_x = 100.3, front_y = 60.7, front_r = 4.6;
+    paint_ellipse(f, front_x + 2.6, front_y + 2.4, 4.3, 4.3, green); /* behind */
+    paint_ellipse(f, front_x, front_y, front_r, front_r, green);
+    RomcvMarkerDetector *d = detector_for("green");
+    RomcvMarkerDetection det[MAX_DET];
+    int n = 0;
+    ck_assert_int_eq(romcv_marker_detector_detect(d, f, det, MAX_DET, &n), 0);
+    ck_assert_int_eq(n, 1);
+    double e = hypot(det[0].x - front_x, det[0].y - front_y);
+    ck_assert_msg(e <= 0.3, "centre %.2f,%.2f is %.2f px from the front ball's", det[0].x, det[0].y,
+                  e);
+    romcv_marker_detector_destroy(&d);
+    romcv_frame_unref(&f);
+}
+END_TEST
+
 /* Red straddles hue 0: 357 and 9 deg are both red, 30 deg is not. */
 START_TEST(red_wraps_through_zero) {
     const uint8_t crimson[3] = {230, 30, 40}, scarlet[3] = {250, 60, 30},
@@ -221,10 +296,12 @@ typedef struct Scenario {
     int distractor_near; /* 1: one also inside the pelvic band, behind the back */
     int markers_kind;    /* RomcvMarkerKind */
     double tilt, lordosis, duration_s;
-    int width, height; /* 0: the phantom's 640 x 480 */
-    int front;         /* 1: single-leg stance from the front (else standing posture, side) */
-    int back;          /* 1: the standing posture from behind (camera azimuth -90) */
-    int hints;         /* 1: a labelling file's positions, 2-3 px off the first frame's truth */
+    int width, height;        /* 0: the phantom's 640 x 480 */
+    double hfov_deg;          /* 0: the phantom's 50 deg */
+    double camera_distance_m; /* 0: the protocol's */
+    int front; /* 1: single-leg stance from the front (else standing posture, side) */
+    int back;  /* 1: the standing posture from behind (camera azimuth -90) */
+    int hints; /* 1: a labelling file's positions, 2-3 px off the first frame's truth */
     const char *colour;
 } Scenario;
 
@@ -238,8 +315,12 @@ typedef struct Outcome {
     int after_hide;
     long ambiguous;
     double median_error_px;
-    double tilt_error_deg, lordosis_error_deg; /* median over frames of |from the detected
-                                                * markers - from the truth's marker centres| */
+    double tilt_error_deg, lordosis_error_deg;       /* median over frames of |from the detected
+                                                      * markers - from the truth's marker centres| */
+    double tilt_vs_truth_deg, lordosis_vs_truth_deg; /* median over frames of |from the
+                                                      * detected markers - the phantom's
+                                                      * marker angles in 3D| */
+    double truth_tilt_markers_deg, truth_lordosis_markers_deg; /* their medians */
     int tilt_estimate, lordosis_estimate;
     double obliquity_error_deg;      /* front view: the same for pelvic obliquity */
     double obliquity_range_deg;      /* front view: max - min of the detected obliquity */
@@ -296,6 +377,12 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
         ps.width = sc->width;
         ps.height = sc->height;
     }
+    if (sc->hfov_deg > 0) {
+        ps.camera.hfov_deg = sc->hfov_deg;
+    }
+    if (sc->camera_distance_m > 0) {
+        ps.camera.distance_m = sc->camera_distance_m;
+    }
     ps.script.pelvic_tilt_deg = sc->tilt;
     ps.script.lordosis_deg = sc->lordosis;
     RomcvPhantom *ph = NULL;
@@ -332,6 +419,8 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
     double *true_tilt = calloc((size_t)n, sizeof(double));
     double *true_obliquity = calloc((size_t)n, sizeof(double));
     double *true_lordosis = calloc((size_t)n, sizeof(double));
+    double *marker_tilt = calloc((size_t)n, sizeof(double));
+    double *marker_lordosis = calloc((size_t)n, sizeof(double));
     int n_errors = 0;
     int *hidden_at = calloc((size_t)n, sizeof *hidden_at);
     const uint8_t green[3] = {30, 220, 60}, grey[3] = {128, 128, 128};
@@ -379,6 +468,8 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
         true_tilt[i] = truth.angles.pelvic_tilt;
         true_obliquity[i] = truth.angles.pelvic_obliquity;
         true_lordosis[i] = truth.angles.lumbar_lordosis;
+        marker_tilt[i] = truth.angles.pelvic_tilt_markers;
+        marker_lordosis[i] = truth.angles.lumbar_lordosis_markers;
         /* The phantom's marker order is metrics' for the first seven. */
         for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
             mx[k][i] = mf.x[k];
@@ -444,11 +535,14 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
         ms.y[k] = my[k];
         ms.visibility[k] = mv[k];
     }
-    /* The same angles on the truth's marker centres: what a perfect
-     * detector would give. The phantom's markers sit on its skin, whose
-     * shape is not the bones' (the S1 ball rides on the buttocks' curve,
-     * the ASIS's on the belly), so the anatomical truth is printed for the
-     * record but the detector is judged against its markers' true centres. */
+    /* The same angles on the truth's projected marker centres: what a
+     * perfect detector would give, the figure for the detector alone. The
+     * whole measurement is judged against the phantom's marker angles in 3D
+     * (truth.angles.*_markers: the same definitions on the balls' centres in
+     * the sagittal plane, so the camera's perspective counts as an error).
+     * The markers sit on the phantom's skin, whose shape is not the bones'
+     * (its S1 ball rides on the top of the buttocks), so the anatomical
+     * truth is printed for the record only (docs/markers.md). */
     RomcvMarkerSeries ideal;
     memset(&ideal, 0, sizeof ideal);
     for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
@@ -473,7 +567,8 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
     int angle_ids[3] = {ROMCV_ANGLE_PELVIC_TILT, ROMCV_ANGLE_LUMBAR_LORDOSIS,
                         ROMCV_ANGLE_PELVIC_OBLIQUITY};
     double *truths[3] = {true_tilt, true_lordosis, true_obliquity};
-    double err[3];
+    double *marker_truths[2] = {marker_tilt, marker_lordosis};
+    double err[3], vs_truth[2] = {NAN, NAN};
     for (int a = frontal ? 2 : 0; a < (frontal ? 3 : 2); a++) {
         /* Frame by frame, detected against true centres; the median of
          * those differences is the figure (a moving pelvis is compared at
@@ -492,6 +587,17 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
             }
         }
         err[a] = m ? median(v, m) : NAN;
+        if (a < 2) {
+            int k = 0;
+            for (int i = 0; i < n; i++) {
+                if (isfinite(got[i]) && isfinite(marker_truths[a][i])) {
+                    v[k++] = fabs(got[i] - marker_truths[a][i]);
+                }
+            }
+            vs_truth[a] = k ? median(v, k) : NAN;
+            fprintf(stderr, "%s: median |detected - phantom's marker angle| %.2f deg\n",
+                    romcv_angle_info((RomcvAngleId)angle_ids[a])->name, vs_truth[a]);
+        }
         if (a == 2) {
             o->obliquity_range_deg = hi - lo;
             o->obliquity_true_range_deg = ideal_hi - ideal_lo;
@@ -502,6 +608,10 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
                 romcv_angle_info((RomcvAngleId)angle_ids[a])->name, lo, hi, err[a], m,
                 median(truths[a], n));
     }
+    o->tilt_vs_truth_deg = frontal ? NAN : vs_truth[0];
+    o->lordosis_vs_truth_deg = frontal ? NAN : vs_truth[1];
+    o->truth_tilt_markers_deg = median(marker_tilt, n);
+    o->truth_lordosis_markers_deg = median(marker_lordosis, n);
     o->tilt_error_deg = frontal ? NAN : err[0];
     o->lordosis_error_deg = frontal ? NAN : err[1];
     o->obliquity_error_deg = frontal ? err[2] : NAN;
@@ -537,6 +647,8 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
     free(true_tilt);
     free(true_obliquity);
     free(true_lordosis);
+    free(marker_tilt);
+    free(marker_lordosis);
     romcv_marker_tracker_destroy(&tracker);
     romcv_marker_detector_destroy(&det);
     romcv_frame_unref(&frame);
@@ -562,26 +674,50 @@ static void assert_found(const Outcome *o, double rate) {
     }
 }
 
-/* At 1280 x 960 (1080p-class, what docs/markers.md asks for): the balls
- * are 6-7 px across and the lumbar chords 20-28 px long. Measured (Release,
- * this clip): every marker in 60 of 60 frames, median centroid error 0.13
- * px, tilt 0.22 deg and lordosis 1.20 deg from the values on the true
- * centres. Lordosis is twice the angle between two short chords, so a tenth
- * of a pixel on T12 costs it about half a degree: the issue's 1 deg holds
- * for tilt, not for lordosis at this size, and the bound here is 1.5 deg. */
+/* A phone on a tripod in portrait, 1080 x 1920, 2.3 m away (40 deg across,
+ * 66 deg along its long side), as a clinician films a standing posture: the
+ * body fills 1200 px, the balls are 9 px across and the lumbar chords 30-37
+ * px. The angles are judged against the phantom's marker angles in 3D
+ * (truth.angles.pelvic_tilt_markers, lumbar_lordosis_markers), so the
+ * camera's perspective counts. Measured (docs/markers.md, 1 s): median
+ * centroid error 0.12 px, tilt 0.73 deg (0.27 of it the detector's, the
+ * rest perspective: the near ASIS is 8 cm nearer the camera than the near
+ * PSIS), lordosis 0.22 deg. */
 START_TEST(side_view_balls_found_and_measured) {
     Scenario sc = side_balls;
-    sc.width = 1280;
-    sc.height = 960;
+    sc.width = 1080;
+    sc.height = 1920;
+    sc.hfov_deg = 40;
+    sc.camera_distance_m = 2.3;
+    sc.duration_s = 0.5;
     Outcome o;
     run_scenario(&sc, &o);
     assert_found(&o, 0.99);
     ck_assert_int_eq(o.wrong, 0);
     ck_assert_msg(o.median_error_px <= 0.5, "median centroid error %.3f px", o.median_error_px);
-    ck_assert_msg(o.tilt_error_deg <= 1.0, "pelvic tilt off by %.2f deg", o.tilt_error_deg);
-    ck_assert_msg(o.lordosis_error_deg <= 1.5, "lordosis off by %.2f deg", o.lordosis_error_deg);
+    ck_assert_msg(o.tilt_vs_truth_deg <= 1.0, "pelvic tilt off by %.2f deg", o.tilt_vs_truth_deg);
+    ck_assert_msg(o.lordosis_vs_truth_deg <= 1.0, "lordosis off by %.2f deg",
+                  o.lordosis_vs_truth_deg);
     ck_assert_msg(!o.tilt_estimate && !o.lordosis_estimate, "marker values flagged as estimates");
     ck_assert_int_eq(o.ambiguous, 0);
+}
+END_TEST
+
+/* The phantom's default 640 x 480, 50 deg: the whole body in 400 px, the
+ * lumbar chords 10-12 px. Tilt still holds 1 deg; lordosis reads 1.1 deg off
+ * (docs/markers.md: film the spine from closer or at 1080p), bounded here
+ * at 2 so that a regression in the centroids shows. */
+START_TEST(side_view_balls_at_640x480) {
+    Scenario sc = side_balls;
+    sc.duration_s = 1.0;
+    Outcome o;
+    run_scenario(&sc, &o);
+    assert_found(&o, 0.99);
+    ck_assert_int_eq(o.wrong, 0);
+    ck_assert_msg(o.median_error_px <= 0.25, "median centroid error %.3f px", o.median_error_px);
+    ck_assert_msg(o.tilt_vs_truth_deg <= 1.0, "pelvic tilt off by %.2f deg", o.tilt_vs_truth_deg);
+    ck_assert_msg(o.lordosis_vs_truth_deg <= 2.0, "lordosis off by %.2f deg",
+                  o.lordosis_vs_truth_deg);
 }
 END_TEST
 
@@ -787,6 +923,8 @@ static Suite *suite(void) {
     TCase *c = tcase_create("detect");
     tcase_add_test(c, colour_names_and_ranges);
     tcase_add_test(c, discs_subpixel_and_shape_checks);
+    tcase_add_test(c, area_sampled_discs_centred);
+    tcase_add_test(c, ball_behind_another_gives_the_front_centre);
     tcase_add_test(c, bad_settings_refused);
     tcase_add_test(c, red_wraps_through_zero);
     tcase_add_test(c, bridge_region_measures);
@@ -794,6 +932,7 @@ static Suite *suite(void) {
     TCase *p = tcase_create("phantom");
     tcase_set_timeout(p, 240); /* the sanitised build renders slowly */
     tcase_add_test(p, side_view_balls_found_and_measured);
+    tcase_add_test(p, side_view_balls_at_640x480);
     tcase_add_test(p, occluded_marker_keeps_its_label);
     tcase_add_test(p, long_occlusion_found_again_on_the_body);
     tcase_add_test(p, distractor_does_not_steal_a_label);
