@@ -223,11 +223,21 @@ static int check_duplicate_keys(Parser *ps, size_t base, size_t count) {
     for (size_t i = 1; i < count; i++) {
         const RomcvJsonValue *a = &members[i - 1], *b = &members[i];
         if (a->key_len_ == b->key_len_ && memcmp(a->key_, b->key_, a->key_len_) == 0) {
-            /* The value's position; the message names the key. */
+            /* The value's position; the message names the key, its control
+             * characters shown as '?': the key comes from the file, and a
+             * "\u001b[2J" in it must not reach the user's terminal as it is
+             * (found by fuzz/fuzz_marker_hints.c with a tab). */
+            char shown[65];
+            size_t n = a->key_len_ < 64 ? a->key_len_ : 64;
+            for (size_t k = 0; k < n; k++) {
+                unsigned char c = (unsigned char)a->key_[k];
+                shown[k] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+            }
+            shown[n] = '\0';
             fail_code(ps, ROMCV_E_INVALID_DATA, NULL,
-                      "%" PRIu32 ":%" PRIu32 ": duplicate key \"%.64s\" (first at %" PRIu32
-                      ":%" PRIu32 ")",
-                      b->line_, b->column_, b->key_, a->line_, a->column_);
+                      "%" PRIu32 ":%" PRIu32 ": duplicate key \"%s\" (first at %" PRIu32 ":%" PRIu32
+                      ")",
+                      b->line_, b->column_, shown, a->line_, a->column_);
             return -1;
         }
     }

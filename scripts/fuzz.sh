@@ -1,9 +1,10 @@
 #!/bin/sh
 # scripts/fuzz.sh: builds the libFuzzer targets with clang in build-fuzz/ and
 # fuzzes one of them: the TFLite reader (tflite, the default), the JSON
-# reader and writer (json) or camera files (camera).
+# reader and writer (json), camera files (camera) or marker labelling files
+# (hints).
 #
-#   scripts/fuzz.sh [tflite|json|camera] [-t SECONDS] [-r RUNS] [-- extra libFuzzer flags]
+#   scripts/fuzz.sh [tflite|json|camera|hints] [-t SECONDS] [-r RUNS] [-- extra libFuzzer flags]
 #
 # Defaults: 600 seconds, no run limit. The corpus lives in build-fuzz/corpus
 # (never in the repository): small synthetic models from tflite_corpus, the
@@ -15,11 +16,15 @@
 # MediaPipe references in ../shared and a few hand-written documents, with
 # fuzz/json.dict; crashes land in build-fuzz/crashes/json-*, and each becomes
 # a case in tests/core/test_json.c.
+# hints: labelling files (--marker-labels); the corpus (build-fuzz/corpus-hints)
+# starts from the documented example and a few hand-written files, with
+# fuzz/json.dict; crashes land in build-fuzz/crashes/hints-*, and each becomes
+# a case in tests/vision/test_marker_hints.c.
 set -eu
 
 target=tflite
 case "${1:-}" in
-tflite|json|camera) target="$1"; shift ;;
+tflite|json|camera|hints) target="$1"; shift ;;
 esac
 
 seconds=600
@@ -29,7 +34,7 @@ while [ $# -gt 0 ]; do
     -t) seconds="$2"; shift 2 ;;
     -r) runs="$2"; shift 2 ;;
     --) shift; break ;;
-    *) echo "usage: $0 [tflite|json|camera] [-t SECONDS] [-r RUNS] [-- libFuzzer flags]" >&2; exit 2 ;;
+    *) echo "usage: $0 [tflite|json|camera|hints] [-t SECONDS] [-r RUNS] [-- libFuzzer flags]" >&2; exit 2 ;;
     esac
 done
 
@@ -70,6 +75,25 @@ if [ "$target" = camera ]; then
     cd "$build"
     exec "$build/fuzz/fuzz_camera" -max_total_time="$seconds" -runs="$runs" \
         -dict="$root/fuzz/json.dict" -artifact_prefix="$build/crashes/camera-" \
+        -print_final_stats=1 "$@" "$corpus"
+fi
+
+if [ "$target" = hints ]; then
+    cmake --build "$build" --target fuzz_marker_hints -j2
+    corpus="$build/corpus-hints"
+    mkdir -p "$corpus" "$build/crashes"
+    # The documented example (docs/markers.md, "Labelling file"), every name,
+    # and files the parser must refuse with a line and column.
+    awk '/^\*\*Labelling file\*\*/ {on = 1} on && /^```json$/ {grab = 1; next}
+         grab && /^```$/ {exit} grab {print}' "$root/docs/markers.md" >"$corpus/example.json"
+    printf '{"asis_left": [1, 2], "asis_right": [3.5, 4e2], "psis_left": [-1, 0], "psis_right": [0, -0], "t12": [1e30, 2], "l3": [5, 6], "s1": [7, 8]}' \
+        >"$corpus/every.json"
+    printf '{"s1": [300, 198.75], "s1": [1, 2]}' >"$corpus/twice.json"
+    printf '{"navel": [3, 4]}' >"$corpus/unknown.json"
+    printf '{"t12": [1, "2"], "l3": [1]}' >"$corpus/bad.json"
+    cd "$build"
+    exec "$build/fuzz/fuzz_marker_hints" -max_total_time="$seconds" -runs="$runs" \
+        -dict="$root/fuzz/json.dict" -artifact_prefix="$build/crashes/hints-" \
         -print_final_stats=1 "$@" "$corpus"
 fi
 

@@ -18,13 +18,15 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
 fi
 cmake --build "$build" -j"$(nproc)"
 
-# The parsers of untrusted input (model files, JSON, camera files) under libFuzzer for a short, seeded
-# run each: any crash, leak or sanitizer report fails the suite. Long runs: scripts/fuzz.sh.
+# The parsers of untrusted input (model files, JSON, camera and marker labelling files) under
+# libFuzzer for a short, seeded run each: any crash, leak or sanitizer report fails the suite.
+# Long runs: scripts/fuzz.sh.
 # Skipped when ctest arguments ask for a subset of the tests.
 if [ $# -eq 0 ]; then
   "$here/scripts/fuzz.sh" tflite -t 45 -- -seed=1
   "$here/scripts/fuzz.sh" json -t 45 -- -seed=1
   "$here/scripts/fuzz.sh" camera -t 30 -- -seed=1
+  "$here/scripts/fuzz.sh" hints -t 25 -- -seed=1
 fi
 
 # ASan: report leaks too, fail on the first error. UBSan: abort with a stack trace.

@@ -21,8 +21,6 @@
 #include "romcv/metrics.h"
 #include "romcv/vision.h"
 
-#include "core/json.h"
-
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -681,79 +679,4 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
         out->visibility[k] = 1;
     }
     return 0;
-}
-
-/* ------------------------------------------------------- labelling file */
-
-static const char *const file_names[ROMCV_MARKER_LABELS] = {
-    "asis_left", "asis_right", "psis_left", "psis_right", "t12", "l3", "s1",
-};
-
-int romcv_marker_hints_load(const char *path, float x[ROMCV_MARKER_LABELS],
-                            float y[ROMCV_MARKER_LABELS], RomcvDiag *diag) {
-    if (!path || !x || !y) {
-        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "markers: no labelling file");
-    }
-    for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
-        x[k] = y[k] = NAN;
-    }
-    FILE *file = fopen(path, "rb");
-    if (!file) {
-        int err = errno;
-        return romcv_diag_set(diag, err == ENOENT ? ROMCV_E_NOT_FOUND : ROMCV_ERR(err), "%s: %s",
-                              path, strerror(err));
-    }
-    /* Seven names and fourteen numbers: 4 KB is ample, and reading one byte
-     * past it lets the parser refuse a bigger file with its own message. */
-    enum { LIMIT = 4096 };
-    char text[LIMIT + 1];
-    size_t size = fread(text, 1, sizeof text, file);
-    int failed = ferror(file);
-    fclose(file);
-    if (failed) {
-        return romcv_diag_set(diag, ROMCV_ERR(EIO), "%s: read error", path);
-    }
-    RomcvJsonLimits limits = romcv__json_default_limits();
-    limits.max_size = LIMIT;
-    limits.max_depth = 3;
-    RomcvJsonDoc *doc = NULL;
-    int rc = romcv__json_parse_ex(&doc, text, size, path, &limits, diag);
-    if (rc < 0) {
-        return rc;
-    }
-    const RomcvJsonValue *root = romcv__json_root(doc);
-    int line = 0, column = 0;
-    if (romcv__json_type(root) != ROMCV_JSON_OBJECT) {
-        romcv__json_free(&doc);
-        return romcv_diag_set(diag, ROMCV_E_INVALID_DATA,
-                              "%s: a labelling file is an object of marker names to [x, y]", path);
-    }
-    for (size_t i = 0; i < romcv__json_size(root); i++) {
-        const char *key = "";
-        const RomcvJsonValue *member = romcv__json_member(root, i, &key);
-        int k = 0;
-        while (k < ROMCV_MARKER_LABELS && strcmp(key, file_names[k]) != 0) {
-            k++;
-        }
-        romcv__json_position(doc, member, &line, &column);
-        if (k == ROMCV_MARKER_LABELS) {
-            rc = romcv_diag_set(diag, ROMCV_E_INVALID_DATA,
-                                "%s:%d:%d: unknown marker '%s' (asis_left, asis_right, psis_left, "
-                                "psis_right, t12, l3, s1)",
-                                path, line, column, key);
-            break;
-        }
-        const RomcvJsonValue *px = romcv__json_at(member, 0), *py = romcv__json_at(member, 1);
-        if (romcv__json_type(member) != ROMCV_JSON_ARRAY || romcv__json_size(member) != 2 ||
-            romcv__json_type(px) != ROMCV_JSON_NUMBER ||
-            romcv__json_type(py) != ROMCV_JSON_NUMBER) {
-            rc = romcv_diag_set(diag, ROMCV_E_INVALID_DATA, "%s:%d:%d: %s: want [x, y] in pixels",
-                                path, line, column, key);
-            break;
-        }
-        x[k] = (float)romcv__json_number(px);
-        y[k] = (float)romcv__json_number(py);
-    }
-    romcv__json_free(&doc);
-    return rc;
 }

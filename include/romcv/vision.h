@@ -491,6 +491,12 @@ ROMCV_API int romcv_marker_tracker_hint(RomcvMarkerTracker *tracker, int label, 
  * and problem (unknown name, not two numbers). */
 ROMCV_API int romcv_marker_hints_load(const char *path, float x[ROMCV_MARKER_LABELS],
                                       float y[ROMCV_MARKER_LABELS], RomcvDiag *diag);
+/* The same from size bytes of text in memory (not NUL-terminated), name
+ * standing for the file in messages (NULL: "labelling file"). On failure x
+ * and y are all NaN: a file that fails names nothing. */
+ROMCV_API int romcv_marker_hints_parse(const char *text, size_t size, const char *name,
+                                       float x[ROMCV_MARKER_LABELS], float y[ROMCV_MARKER_LABELS],
+                                       RomcvDiag *diag);
 /* NULL-safe; sets *tracker to NULL. */
 ROMCV_API void romcv_marker_tracker_destroy(RomcvMarkerTracker **tracker);
 
