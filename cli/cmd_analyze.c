@@ -428,7 +428,8 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
         /* A mirror image of a printed square is another pattern: it is not
          * read, or read as another id, and the ids name the patient's own
          * left and right, which mirroring would swap back. */
-        fprintf(stderr, COMMAND ": --markers aruco with --mirrored: a mirrored video mirrors the "
+        fprintf(stderr,
+                COMMAND ": --markers aruco with --mirrored: a mirrored video mirrors the "
                         "printed squares, which then do not read; film without mirroring\n");
         return ROMCV_EXIT_USAGE;
     }
