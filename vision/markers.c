@@ -39,7 +39,11 @@
 /* Regions less round than this (minor / major semi-axis) are searched for
  * the front ball's circle (front_circle): a lone ball reads 0.95-1. */
 #define FRONT_CIRCLE_BELOW 0.9f
-#define CIRCLE_MAX_POINTS  512 /* outline pixels kept for the circle fit */
+/* ... and only regions this large (equivalent radius, px): two 4-5 px balls
+ * a pixel or two apart (the phantom's squat at 640 x 480) leave no outline
+ * to tell the front one by, and the fit then took the one behind. */
+#define FRONT_CIRCLE_MIN_RADIUS 3.5f
+#define CIRCLE_MAX_POINTS       512 /* outline pixels kept for the circle fit */
 
 struct RomcvMarkerDetector {
     RomcvMarkerDetectorSettings s;
@@ -456,7 +460,8 @@ static void refine_centre(RomcvMarkerDetector *d, const RomcvCvHsvRange *r, floa
                           float roundness, float *x, float *y) {
     const RomcvFrame *hsv = d->hsv;
     const float reach = radius + 2.0f;
-    if (roundness < FRONT_CIRCLE_BELOW && radius >= 2.5f && front_circle(d, radius, x, y)) {
+    if (roundness < FRONT_CIRCLE_BELOW && radius >= FRONT_CIRCLE_MIN_RADIUS &&
+        front_circle(d, radius, x, y)) {
         /* The weighted centroid would take in the ball behind's crescent
          * just outside the circle (0.5 px back toward it on the phantom). */
         return;
