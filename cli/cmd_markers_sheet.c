@@ -21,9 +21,10 @@ int romcv_cli_markers_sheet(RomcvCliContext *ctx, int argc, char **argv) {
     RomcvCommandLine line = {COMMAND, options, ROMCV_COUNT_OF(options), NULL, 0, 0, false, ""};
     int rc = romcv_cli_parse_or_exit(
         &line, argc, argv, COMMAND " --out sheet.png [--size-mm 24]",
-        "Writes one A4 page (PNG) with the seven ArUco skin markers for --markers aruco, each\n"
+        "Writes one A4 page (PNG) with the thirteen ArUco skin markers for --markers aruco, each\n"
         "labelled with its anatomical point, and a 100 mm scale bar: print at 100 %, measure\n"
-        "the bar, cut along the grey lines (docs/markers.md).");
+        "the bar, cut along the grey lines (docs/markers.md). Squares over 25 mm take two\n"
+        "pages: the pelvis and spine on FILE, the limbs on FILE's -limbs.png sibling.");
     if (rc >= 0) {
         return rc;
     }

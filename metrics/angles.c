@@ -693,10 +693,9 @@ int romcv_metrics_compute(RomcvMetrics *m, const RomcvLandmarkSeries *lm,
             }
         }
         for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
-            /* Mirroring swaps the labels of the paired pelvic markers. */
-            int src = k;
-            if (s->mirrored && k <= ROMCV_MARKER_PSIS_RIGHT)
-                src = k ^ 1;
+            /* Mirroring swaps the labels of the paired markers (pelvic and
+             * limb; k ^ 1 alone would pair trochanter_left with S1). */
+            int src = s->mirrored ? romcv_marker_mirror(k) : k;
             if (!markers->x[src] || !markers->y[src])
                 continue;
             cx.have_marker[k] = 1;

@@ -11,6 +11,7 @@
 #include "romcv/metrics.h"
 #include "vision/cv_bridge.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,10 @@
 _Static_assert(ROMCV_MARKER_LABELS == ROMCV_MARKER_COUNT, "one label per RomcvMarker");
 
 static const char *const label_names[ROMCV_MARKER_LABELS] = {
-    "asis_left", "asis_right", "psis_left", "psis_right", "t12", "l3", "s1",
+    "asis_left",      "asis_right",      "psis_left",  "psis_right",
+    "t12",            "l3",              "s1",         "trochanter_left",
+    "trochanter_right", "knee_left",     "knee_right", "malleolus_left",
+    "malleolus_right",
 };
 
 struct RomcvArucoDetector {
@@ -178,13 +182,15 @@ void romcv_aruco_destroy(RomcvArucoDetector **d) {
 #define FOOTER_MM 22.0 /* the scale bar */
 
 static const char *const label_titles[ROMCV_MARKER_LABELS] = {
-    "left ASIS", "right ASIS", "left PSIS", "right PSIS", "T12", "L3", "S1",
+    "left ASIS",         "right ASIS",       "left PSIS",      "right PSIS",     "T12",
+    "L3",                "S1",               "left trochanter", "right trochanter",
+    "left lateral knee", "right lateral knee", "left malleolus", "right malleolus",
 };
 
-/* Columns that fit the seven cards of side card_mm on the page, or 0. */
-static int sheet_columns(double card_mm) {
+/* Columns that fit n cards of side card_mm on the page, or 0. */
+static int sheet_columns(double card_mm, int n) {
     for (int cols = 2; cols <= 4; cols++) {
-        int rows = (ROMCV_MARKER_LABELS + cols - 1) / cols;
+        int rows = (n + cols - 1) / cols;
         double w = cols * card_mm + (cols - 1) * SLOT_GAP;
         double h = HEADER_MM + rows * (card_mm + LABEL_MM + SLOT_GAP) + FOOTER_MM;
         if (w <= PAGE_W_MM - 2 * PAGE_EDGE && h <= PAGE_H_MM - 2 * PAGE_EDGE) {
@@ -216,26 +222,10 @@ static void text(RomcvCvShape *s, double x, double y, const char *t, float scale
     s->thickness = scale * 2;
 }
 
-int romcv_aruco_sheet_write(const char *path, double size_mm, double dpi, RomcvDiag *diag) {
-    size_t len = path ? strlen(path) : 0;
-    if (len < 5 || strcmp(path + len - 4, ".png") != 0) {
-        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "%s: the sheet is a PNG: name it .png",
-                              path ? path : "(no path)");
-    }
-    if (!(dpi >= 72 && dpi <= 1200)) {
-        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "dpi %g: must be 72..1200", dpi);
-    }
+/* One page: markers first .. first + count - 1 in cols columns. */
+static int sheet_page(const char *path, double size_mm, double dpi, int first, int count, int cols,
+                      const char *page_note, RomcvDiag *diag) {
     const double quiet = (6.0 + 2 * QUIET) / 6.0; /* card side over square side */
-    int cols = size_mm >= 10 ? sheet_columns(size_mm * quiet) : 0;
-    if (!(size_mm >= 10) || !cols) {
-        double largest = 10;
-        while (sheet_columns((largest + 1) * quiet)) {
-            largest += 1;
-        }
-        return romcv_diag_set(diag, ROMCV_ERR(EINVAL),
-                              "size %g mm: the seven markers fit on one A4 page from 10 to %g mm",
-                              size_mm, largest);
-    }
     const double px = dpi / 25.4; /* px per mm */
     RomcvFrame *page = NULL;
     int rc = romcv_frame_create(&page, (int)lround(PAGE_W_MM * px), (int)lround(PAGE_H_MM * px),
@@ -246,7 +236,7 @@ int romcv_aruco_sheet_write(const char *path, double size_mm, double dpi, RomcvD
     for (int y = 0; y < page->height; y++) {
         memset(page->data + (size_t)y * (size_t)page->stride, 255, 3 * (size_t)page->width);
     }
-    /* 7 cards x (36 cells + outline + 2 labels) + title and scale bar. */
+    /* 13 cards x (36 cells + outline + 2 labels) + title and scale bar. */
     enum { MAX_SHAPES = ROMCV_MARKER_LABELS * 40 + 32 };
     RomcvCvShape *shapes = calloc(MAX_SHAPES, sizeof *shapes);
     char(*labels)[64] = calloc(ROMCV_MARKER_LABELS, sizeof *labels);
@@ -257,22 +247,23 @@ int romcv_aruco_sheet_write(const char *path, double size_mm, double dpi, RomcvD
         return romcv_diag_set(diag, ROMCV_ERR(ENOMEM), "sheet: out of memory");
     }
     char title[128], bar_text[128];
-    snprintf(title, sizeof title, "romcv ArUco skin markers: DICT_4X4_50, squares %g mm", size_mm);
+    snprintf(title, sizeof title, "romcv ArUco skin markers: DICT_4X4_50, squares %g mm%s",
+             size_mm, page_note);
     snprintf(bar_text, sizeof bar_text, "100 mm: print at 100 %% (no fit to page), check");
     size_t n = 0;
     float small = (float)(2.2 * px / 22.0 * 1.6); /* Hershey capitals about 3.5 mm */
     text(&shapes[n++], PAGE_EDGE * px, (PAGE_EDGE + 6) * px, title, small);
     text(&shapes[n++], PAGE_EDGE * px, (PAGE_EDGE + 11) * px, "cut along the grey lines", small);
     double card = size_mm * quiet, cell = size_mm / 6.0;
-    for (int k = 0; k < ROMCV_MARKER_LABELS && rc == 0; k++) {
+    for (int k = first; k < first + count && rc == 0; k++) {
         uint8_t bits[64];
         int cells = 0;
         rc = romcv__cv_aruco_bits(ROMCV_CV_ARUCO_4X4_50, k, bits, 64, &cells, diag);
         if (rc < 0) {
             break;
         }
-        double x0 = PAGE_EDGE + (k % cols) * (card + SLOT_GAP);
-        double y0 = PAGE_EDGE + HEADER_MM + (k / cols) * (card + LABEL_MM + SLOT_GAP);
+        double x0 = PAGE_EDGE + ((k - first) % cols) * (card + SLOT_GAP);
+        double y0 = PAGE_EDGE + HEADER_MM + ((k - first) / cols) * (card + LABEL_MM + SLOT_GAP);
         box(&shapes[n++], x0 * px, y0 * px, (x0 + card) * px, (y0 + card) * px, 170, 1);
         for (int r = 0; r < cells; r++) {
             for (int c = 0; c < cells; c++) {
@@ -305,5 +296,48 @@ int romcv_aruco_sheet_write(const char *path, double size_mm, double dpi, RomcvD
     free(shapes);
     free(labels);
     romcv_frame_unref(&page);
+    return rc;
+}
+
+/* All thirteen on one page when they fit (squares up to 25 mm); larger
+ * squares (30 mm, for 3-4 m) take two pages, the pelvic and spinal seven on
+ * path and the six limb markers on path's "-limbs.png" sibling, so no
+ * marker is dropped and the seven keep the size they had. */
+int romcv_aruco_sheet_write(const char *path, double size_mm, double dpi, RomcvDiag *diag) {
+    size_t len = path ? strlen(path) : 0;
+    if (len < 5 || strcmp(path + len - 4, ".png") != 0) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "%s: the sheet is a PNG: name it .png",
+                              path ? path : "(no path)");
+    }
+    if (!(dpi >= 72 && dpi <= 1200)) {
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL), "dpi %g: must be 72..1200", dpi);
+    }
+    const double quiet = (6.0 + 2 * QUIET) / 6.0; /* card side over square side */
+    const int pelvic = ROMCV_MARKER_PELVIC_COUNT, limbs = ROMCV_MARKER_LABELS - pelvic;
+    int all = size_mm >= 10 ? sheet_columns(size_mm * quiet, ROMCV_MARKER_LABELS) : 0;
+    if (all) {
+        return sheet_page(path, size_mm, dpi, 0, ROMCV_MARKER_LABELS, all, "", diag);
+    }
+    int cols = size_mm >= 10 ? sheet_columns(size_mm * quiet, pelvic) : 0;
+    if (!(size_mm >= 10) || !cols) {
+        double largest = 10;
+        while (sheet_columns((largest + 1) * quiet, pelvic)) {
+            largest += 1;
+        }
+        return romcv_diag_set(diag, ROMCV_ERR(EINVAL),
+                              "size %g mm: the markers fit on A4 pages from 10 to %g mm", size_mm,
+                              largest);
+    }
+    char second[4096];
+    if (snprintf(second, sizeof second, "%.*s-limbs.png", (int)(len - 4), path) >=
+        (int)sizeof second) {
+        return romcv_diag_set(diag, ROMCV_ERR(ENAMETOOLONG), "%s: path too long", path);
+    }
+    int rc = sheet_page(path, size_mm, dpi, 0, pelvic, cols, " (page 1 of 2: pelvis, spine)",
+                        diag);
+    if (rc == 0) {
+        rc = sheet_page(second, size_mm, dpi, pelvic, limbs, sheet_columns(size_mm * quiet, limbs),
+                        " (page 2 of 2: limbs)", diag);
+    }
     return rc;
 }

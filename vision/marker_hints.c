@@ -18,13 +18,16 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Seven names and fourteen numbers: 4 KB is ample. */
+/* Thirteen names and 26 numbers: 4 KB is ample. */
 #define HINTS_MAX_SIZE 4096
 /* No picture is a million pixels across. */
 #define MAX_PX 1e6
 
 static const char *const file_names[ROMCV_MARKER_LABELS] = {
-    "asis_left", "asis_right", "psis_left", "psis_right", "t12", "l3", "s1",
+    "asis_left",      "asis_right",      "psis_left",  "psis_right",
+    "t12",            "l3",              "s1",         "trochanter_left",
+    "trochanter_right", "knee_left",     "knee_right", "malleolus_left",
+    "malleolus_right",
 };
 
 /* key as it may appear in a message: at most 40 bytes, every control
@@ -87,7 +90,9 @@ int romcv_marker_hints_parse(const char *text, size_t size, const char *name,
             printable(key, length, shown);
             rc = romcv_diag_set(diag, ROMCV_E_INVALID_DATA,
                                 "%s:%d:%d: unknown marker '%s' (asis_left, asis_right, "
-                                "psis_left, psis_right, t12, l3, s1)",
+                                "psis_left, psis_right, t12, l3, s1, trochanter_left, "
+                                "trochanter_right, knee_left, knee_right, malleolus_left, "
+                                "malleolus_right)",
                                 name, line, column, shown);
             break;
         }

@@ -16,6 +16,10 @@
  * for BlazePose's hip point, which lies 30-50 mm off the joint centre
  * (clinical.md: Needham 2021), about 0.06-0.1 H.
  *
+ * The limb markers (greater trochanter, lateral knee, lateral malleolus) are
+ * named one by one from the landmark they sit on, not from the pelvic
+ * arrangement (limb_expected below gives the numbers and their sources).
+ *
  * State: one fixed slot per label; nothing grows with the video.
  */
 #include "romcv/metrics.h"
@@ -63,6 +67,31 @@ _Static_assert(ROMCV_MARKER_LABELS == ROMCV_MARKER_COUNT,
 #define MIDLINE       0.045f
 #define FRONTAL_WIDTH 0.3f /* shoulder and hip widths over H: frontal (docs/angles.md, View) */
 
+/* Limb markers (vision.h): each is looked for around its landmark, at the
+ * point where it sits on an average body, in trunk heights H (0.288 of
+ * standing height, Winter 2009). The greater trochanter's lateral surface
+ * lies about 8 cm lateral of and 4 cm distal to the hip joint centre
+ * (0.045 and 0.025 of standing height: Harrington et al. 2007, J Biomech
+ * 40:595, pelvic width; Winter's segment table) = 0.16 H and 0.09 H; the
+ * lateral femoral epicondyle 0.028 of standing height (0.10 H) lateral of
+ * the knee centre, the lateral malleolus 0.02 (0.07 H) lateral of the ankle
+ * centre (the bicondylar and bimalleolar widths, about 10 and 7 cm, halved).
+ * Lateral only counts in a front or back view: from the side it is depth.
+ * The gates around those points cover BlazePose's hip point, 30-50 mm
+ * (0.06-0.1 H) off the joint centre (Needham 2021), and its knee and ankle,
+ * which sit on the joint's edges, and stay clear of every other marker:
+ * the ASIS is 0.26 H from the trochanter's point, the two knees at least
+ * 0.4 H apart in a front view (0.2 H between the landmarks plus both
+ * offsets), the knee 0.85 H below the trochanter. */
+#define TROCH_LATERAL 0.16f
+#define TROCH_DISTAL  0.09f /* along the thigh, hip -> knee */
+#define KNEE_LATERAL  0.10f
+#define MALL_LATERAL  0.07f
+#define TROCH_GATE    0.12f
+#define KNEE_GATE     0.10f
+#define MALL_GATE     0.10f
+#define LIMB_TRACK    1.5f /* a tracked limb marker stays within this many of its gates */
+
 /* A name proposed by the arrangement and not yet confirmed: the same spot
  * (within confirm_h of where it first sat on the body) given the same name
  * in consecutive frames. Its positions are kept so that, once confirmed,
@@ -100,6 +129,7 @@ struct RomcvMarkerTracker {
     int started;
     long ambiguous_frames;
     int in_ambiguous_run; /* log once per run of ambiguous frames */
+    int in_limb_ambiguous_run;
     double t_first;
     float hint_x[ROMCV_MARKER_LABELS], hint_y[ROMCV_MARKER_LABELS]; /* NaN: none */
     Pending pending[ROMCV_MARKER_LABELS];
@@ -110,8 +140,24 @@ struct RomcvMarkerTracker {
 };
 
 static const char *const label_names[ROMCV_MARKER_LABELS] = {
-    "left ASIS", "right ASIS", "left PSIS", "right PSIS", "T12", "L3", "S1",
+    "left ASIS",
+    "right ASIS",
+    "left PSIS",
+    "right PSIS",
+    "T12",
+    "L3",
+    "S1",
+    "left greater trochanter",
+    "right greater trochanter",
+    "left lateral knee",
+    "right lateral knee",
+    "left lateral malleolus",
+    "right lateral malleolus",
 };
+
+static int is_limb(int k) {
+    return k >= ROMCV_MARKER_TROCHANTER_LEFT;
+}
 
 void romcv_marker_tracker_default_settings(RomcvMarkerTrackerSettings *s) {
     memset(s, 0, sizeof *s);
@@ -269,6 +315,53 @@ static int in_band(const Body *b, float x, float y) {
     return up >= BAND_UP_LO && up <= BAND_UP_HI && fabsf(fwd) <= BAND_FWD;
 }
 
+/* ------------------------------------------------------------ limb markers */
+
+/* Where limb label k should lie in this frame (px) and its gate radius (px),
+ * from its landmark (left labels from the pose's left landmarks). Returns 0
+ * without a body frame or the landmark. */
+static int limb_expected(const Body *b, const RomcvPose *pose, int width, int height, int k,
+                         float *ex, float *ey, float *gate) {
+    if (!b->valid || !pose || !pose->found || !is_limb(k)) {
+        return 0;
+    }
+    int right = (k - ROMCV_MARKER_TROCHANTER_LEFT) & 1;
+    int limb = (k - ROMCV_MARKER_TROCHANTER_LEFT) / 2; /* 0 trochanter, 1 knee, 2 malleolus */
+    static const int landmarks[3][2] = {{ROMCV_LM_LEFT_HIP, ROMCV_LM_RIGHT_HIP},
+                                        {ROMCV_LM_LEFT_KNEE, ROMCV_LM_RIGHT_KNEE},
+                                        {ROMCV_LM_LEFT_ANKLE, ROMCV_LM_RIGHT_ANKLE}};
+    static const float lateral[3] = {TROCH_LATERAL, KNEE_LATERAL, MALL_LATERAL};
+    static const float gates[3] = {TROCH_GATE, KNEE_GATE, MALL_GATE};
+    float lx, ly;
+    if (!point(pose, landmarks[limb][right], width, height, &lx, &ly)) {
+        return 0;
+    }
+    if (b->view == ROMCV_VIEW_FRONT || b->view == ROMCV_VIEW_BACK) {
+        /* forward is the person's left in these views */
+        float out = (right ? -1.0f : 1.0f) * lateral[limb] * b->h;
+        lx += out * b->fx;
+        ly += out * b->fy;
+    }
+    if (limb == 0) {
+        /* Distal along the thigh (hip -> knee): a squat turns it forward. */
+        float kx, ky, dx = -b->ux, dy = -b->uy;
+        int knee = right ? ROMCV_LM_RIGHT_KNEE : ROMCV_LM_LEFT_KNEE;
+        if (point(pose, knee, width, height, &kx, &ky)) {
+            float len = hypotf(kx - lx, ky - ly);
+            if (len > 1.0f) {
+                dx = (kx - lx) / len;
+                dy = (ky - ly) / len;
+            }
+        }
+        lx += TROCH_DISTAL * b->h * dx;
+        ly += TROCH_DISTAL * b->h * dy;
+    }
+    *ex = lx;
+    *ey = ly;
+    *gate = gates[limb] * b->h;
+    return 1;
+}
+
 /* ------------------------------------------------------------ labelling */
 
 typedef struct Cand {
@@ -418,17 +511,18 @@ static int label_arrangement(const Body *b, const RomcvMarkerDetection *det, int
 
 /* ---------------------------------------------------------- confirmation */
 
-/* Label k was proposed for detection d in this frame: extends its streak
+/* Label k was proposed for detection d in this frame, which sits at (fwd,
+ * up) in H on the body (pelvic labels: from the hip centre; limb labels:
+ * from their expected point, as a limb moves against the trunk): extends its streak
  * when d sits where the streak's first spot sat on the body, else starts a
  * new one. Returns 1 when the name is confirmed by this frame; the earlier
  * frames of the streak then go to the backfill. Body coordinates, not
  * pixels, because a marker moves with the pelvis: a spot that stays put
  * while the person moves drifts in the body frame, and a spot that
  * flickers breaks the streak. */
-static int propose(RomcvMarkerTracker *t, const Body *b, int k, const RomcvMarkerDetection *d) {
+static int propose(RomcvMarkerTracker *t, int k, const RomcvMarkerDetection *d, float fwd,
+                   float up) {
     Pending *p = &t->pending[k];
-    float fwd, up;
-    to_body(b, d->x, d->y, &fwd, &up);
     if (p->n > 0 && hypotf(fwd - p->fwd0, up - p->up0) > t->s.confirm_h) {
         p->n = 0;
     }
@@ -478,6 +572,96 @@ static int by_distance(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* Names free limb markers (vision.h): label k takes the one detection
+ * inside its gate around its expected point that no other name claims
+ * (tracked, hinted, or given by the pelvic arrangement in this frame:
+ * claimed[i] or pelvic[] holds it), once confirmed. Two or more in the
+ * gate, or one detection in two limb gates, is ambiguous: nothing named,
+ * the frame counted and logged. In a side view only the near side's are
+ * looked for: the far side's lateral markers face away, and their
+ * landmarks project onto the near side's, so the near markers would fall
+ * in both gates. */
+static void limb_names(RomcvMarkerTracker *t, const Body *b, const RomcvMarkerDetection *det,
+                       int count, const int ok[], const float ex[], const float ey[],
+                       const float gate[], const int free_label[], const int pelvic[],
+                       int claimed[], int match[], RomcvMarkerFrame *out, double time_s) {
+    if (!b->valid || count <= 0) {
+        return;
+    }
+    int side_view = b->view == ROMCV_VIEW_LEFT_SIDE || b->view == ROMCV_VIEW_RIGHT_SIDE;
+    int near_right = b->view == ROMCV_VIEW_RIGHT_SIDE;
+    int taken[MAX_CANDIDATES] = {0};
+    for (int k = 0; k < ROMCV_MARKER_PELVIC_COUNT; k++) {
+        if (pelvic[k] >= 0) {
+            taken[pelvic[k]] = 1;
+        }
+    }
+    int pick[ROMCV_MARKER_LABELS];
+    int wanted[MAX_CANDIDATES] = {0}; /* limb gates holding each detection as their one */
+    const char *why = NULL;
+    int why_k = -1, why_n = 0;
+    for (int k = ROMCV_MARKER_TROCHANTER_LEFT; k < ROMCV_MARKER_LABELS; k++) {
+        pick[k] = -1;
+        int right = (k - ROMCV_MARKER_TROCHANTER_LEFT) & 1;
+        if (!free_label[k] || !ok[k] || (side_view && right != near_right)) {
+            continue;
+        }
+        int n_in = 0;
+        for (int i = 0; i < count; i++) {
+            if (!claimed[i] && !taken[i] && hypotf(det[i].x - ex[k], det[i].y - ey[k]) <= gate[k]) {
+                pick[k] = i;
+                n_in++;
+            }
+        }
+        if (n_in > 1) {
+            pick[k] = -1;
+            why = "detections in the gate";
+            why_k = k;
+            why_n = n_in;
+        } else if (pick[k] >= 0) {
+            wanted[pick[k]]++;
+        }
+    }
+    for (int k = ROMCV_MARKER_TROCHANTER_LEFT; k < ROMCV_MARKER_LABELS; k++) {
+        if (pick[k] >= 0 && wanted[pick[k]] > 1) {
+            why = "limb gates sharing one detection";
+            why_k = k;
+            why_n = wanted[pick[k]];
+            pick[k] = -1;
+        }
+    }
+    if (why) {
+        if (!out->ambiguous) {
+            out->ambiguous = 1;
+            t->ambiguous_frames++;
+        }
+        if (!t->in_limb_ambiguous_run) {
+            romcv_log(&t->s.logger, ROMCV_LOG_WARNING, "markers",
+                      "%.3f s: %s not named, ambiguous (%d %s); waiting for a clear frame",
+                      time_s, label_names[why_k], why_n, why);
+        }
+        t->in_limb_ambiguous_run = 1;
+    } else {
+        t->in_limb_ambiguous_run = 0;
+    }
+    for (int k = ROMCV_MARKER_TROCHANTER_LEFT; k < ROMCV_MARKER_LABELS; k++) {
+        int i = pick[k];
+        if (i < 0 || (wanted[i] > 1)) {
+            continue;
+        }
+        /* Confirmed on the offset from the expected point, in the body's
+         * axes: that stays put while the limb moves. */
+        float dx = det[i].x - ex[k], dy = det[i].y - ey[k];
+        float fwd = (dx * b->fx + dy * b->fy) / b->h, up = (dx * b->ux + dy * b->uy) / b->h;
+        if (propose(t, k, &det[i], fwd, up)) {
+            match[k] = i;
+            claimed[i] = 1;
+            t->track[k].active = 1;
+            t->track[k].seen = 0;
+        }
+    }
+}
+
 int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const RomcvPose *pose,
                                 int width, int height, const RomcvMarkerDetection *det, int count,
                                 RomcvMarkerFrame *out) {
@@ -516,7 +700,7 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
         if (!tr->active) {
             continue;
         }
-        any_active = 1;
+        any_active |= !is_limb(k);
         double dt = time_s - tr->t_seen;
         if (dt <= t->s.max_gap_s) {
             /* Constant velocity; the gate widens with the distance coasted. */
@@ -524,7 +708,7 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
             py[k] = tr->y + tr->vy * (float)dt;
             gate[k] = base + 0.5f * sqrtf(tr->vx * tr->vx + tr->vy * tr->vy) * (float)dt;
             can[k] = 1;
-        } else if (b.valid && tr->has_body) {
+        } else if (b.valid && tr->has_body && !is_limb(k)) {
             /* Lost for longer: where it sat on the body, with a gate twice
              * as wide for the pose's own error. */
             from_body(&b, tr->fwd, tr->up, &px[k], &py[k]);
@@ -532,14 +716,25 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
             can[k] = 1;
         }
     }
-    /* Greedy nearest assignment inside the gates and the pelvic band. */
+    /* Where each limb marker should be in this frame (limb_expected). */
+    float lim_x[ROMCV_MARKER_LABELS], lim_y[ROMCV_MARKER_LABELS], lim_gate[ROMCV_MARKER_LABELS];
+    int lim_ok[ROMCV_MARKER_LABELS] = {0};
+    for (int k = ROMCV_MARKER_TROCHANTER_LEFT; k < ROMCV_MARKER_LABELS; k++) {
+        lim_ok[k] = limb_expected(&b, pose, width, height, k, &lim_x[k], &lim_y[k], &lim_gate[k]);
+    }
+    /* Greedy nearest assignment inside the gates and the pelvic band (a
+     * limb marker: near its landmark instead, as it leaves the band). */
     Pair pairs[ROMCV_MARKER_LABELS * MAX_CANDIDATES];
     int n_pairs = 0;
     for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
         for (int i = 0; can[k] && i < count; i++) {
             float dx = det[i].x - px[k], dy = det[i].y - py[k];
             float d2 = dx * dx + dy * dy;
-            if (d2 <= gate[k] * gate[k] && in_band(&b, det[i].x, det[i].y)) {
+            int region = is_limb(k)
+                             ? !lim_ok[k] || hypotf(det[i].x - lim_x[k], det[i].y - lim_y[k]) <=
+                                                 LIMB_TRACK * lim_gate[k]
+                             : in_band(&b, det[i].x, det[i].y);
+            if (d2 <= gate[k] * gate[k] && region) {
                 pairs[n_pairs++] = (Pair){d2, k, i};
             }
         }
@@ -585,7 +780,7 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
                 det_used[i] = 1;
                 t->track[k].active = 1;
                 t->track[k].seen = 0;
-                any_active = 1;
+                any_active |= !is_limb(k);
             }
         }
     }
@@ -600,10 +795,13 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
     for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
         const Track *tr = &t->track[k];
         free_label[k] = !tr->active || (match[k] < 0 && time_s - tr->t_seen > t->s.max_gap_s);
-        need |= free_label[k];
+        need |= free_label[k] && !is_limb(k); /* limb markers: below */
+    }
+    int label[ROMCV_MARKER_LABELS];
+    for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
+        label[k] = -1;
     }
     if (need && b.valid && count > 0) {
-        int label[ROMCV_MARKER_LABELS];
         char reason[160] = "";
         int rc = label_arrangement(&b, det, count, label, reason, sizeof reason);
         int agrees = rc == 0;
@@ -617,7 +815,11 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
         }
         if (agrees) {
             for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
-                if (label[k] >= 0 && free_label[k] && propose(t, &b, k, &det[label[k]])) {
+                float fwd = 0, up = 0;
+                if (label[k] >= 0) {
+                    to_body(&b, det[label[k]].x, det[label[k]].y, &fwd, &up);
+                }
+                if (label[k] >= 0 && free_label[k] && propose(t, k, &det[label[k]], fwd, up)) {
                     match[k] = label[k];
                     det_used[label[k]] = 1;
                     t->track[k].active = 1;
@@ -636,7 +838,14 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
             }
             t->in_ambiguous_run = 1;
         }
+        if (!agrees) {
+            for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
+                label[k] = -1; /* a rejected arrangement claims nothing */
+            }
+        }
     }
+    limb_names(t, &b, det, count, lim_ok, lim_x, lim_y, lim_gate, free_label, label, det_used,
+               match, out, time_s);
     /* A streak not extended by this frame is broken: confirmation needs
      * consecutive frames. */
     for (int k = 0; k < ROMCV_MARKER_LABELS; k++) {
@@ -670,7 +879,7 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
         tr->y = d->y;
         tr->t_seen = time_s;
         tr->seen = 1;
-        if (b.valid) {
+        if (b.valid && !is_limb(k)) {
             to_body(&b, d->x, d->y, &tr->fwd, &tr->up);
             tr->has_body = 1;
         }

@@ -83,8 +83,32 @@ typedef enum RomcvMarker {
     ROMCV_MARKER_T12, /* spinous processes */
     ROMCV_MARKER_L3,
     ROMCV_MARKER_S1,
+    /* Lower-limb markers (lateral, each side), recorded and tracked but not
+     * yet used by any angle: the first seven keep their order and meaning. */
+    ROMCV_MARKER_TROCHANTER_LEFT, /* greater trochanter */
+    ROMCV_MARKER_TROCHANTER_RIGHT,
+    ROMCV_MARKER_KNEE_LEFT, /* lateral femoral epicondyle */
+    ROMCV_MARKER_KNEE_RIGHT,
+    ROMCV_MARKER_MALLEOLUS_LEFT, /* lateral malleolus */
+    ROMCV_MARKER_MALLEOLUS_RIGHT,
     ROMCV_MARKER_COUNT
 } RomcvMarker;
+
+/* The pelvic and spinal markers come first (ROMCV_MARKER_ASIS_LEFT ..
+ * ROMCV_MARKER_S1); the limb markers after them, in left/right pairs. */
+#define ROMCV_MARKER_PELVIC_COUNT 7
+
+/* The marker with left and right swapped (a mirrored video): the pairs are
+ * ASIS, PSIS and the three limb pairs; T12, L3 and S1 are their own. */
+static inline int romcv_marker_mirror(int marker) {
+    if (marker >= 0 && marker <= ROMCV_MARKER_PSIS_RIGHT) {
+        return marker ^ 1;
+    }
+    if (marker >= ROMCV_MARKER_TROCHANTER_LEFT && marker < ROMCV_MARKER_COUNT) {
+        return ROMCV_MARKER_TROCHANTER_LEFT + ((marker - ROMCV_MARKER_TROCHANTER_LEFT) ^ 1);
+    }
+    return marker;
+}
 
 typedef struct RomcvMarkerSeries {
     const float *x[ROMCV_MARKER_COUNT];

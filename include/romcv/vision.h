@@ -396,11 +396,27 @@ ROMCV_API void romcv_marker_detector_destroy(RomcvMarkerDetector **detector);
  * An ambiguous arrangement labels nothing and is reported: the frame is
  * counted and logged as a warning with its time, never guessed.
  *
+ * Limb markers (greater trochanter, lateral knee, lateral malleolus, each
+ * side; docs/markers.md, "Limb markers"): named one by one, whatever the
+ * pelvic arrangement gave, from the pose's landmark of the same side: the
+ * trochanter around the hip landmark moved 0.09 H along the thigh (towards
+ * the knee landmark) and, in a front or back view, 0.16 H lateral; the knee
+ * marker around the knee landmark, 0.10 H lateral in a front or back view;
+ * the malleolus around the ankle landmark, 0.07 H lateral. A marker is the
+ * one detection within 0.12 H (trochanter) or 0.10 H (knee, malleolus) of
+ * that point not claimed by another name; two or more detections in the
+ * gate, or one detection in two limb gates, are ambiguous: not named,
+ * counted and logged as above. In a side view only the near side's are
+ * looked for (the far side's face away and their landmarks project onto
+ * the near side's). Their tracks follow the constant-velocity gate below,
+ * staying within 1.5 gates of their point instead of the pelvic band;
+ * lost for longer than max_gap_s they are named again from the landmark.
+ *
  * Tracking: each labelled marker keeps a constant-velocity prediction (its
  * last two positions); a detection is taken when it lies within gate_px +
  * 2 x its speed's step of the prediction, nearest first, each detection
  * going to one label at most (greedy on distance), and only when it is
- * inside the pelvic band of the current pose. A marker without a match
+ * inside the pelvic band of the current pose (limb markers: above). A marker without a match
  * keeps predicting (visibility 0, x and y NaN in the output) for up to
  * max_gap_s; after that its prediction comes from its last body
  * coordinates mapped through the current pose, so it is found again where it
@@ -420,7 +436,7 @@ ROMCV_API void romcv_marker_detector_destroy(RomcvMarkerDetector **detector);
  * label). Names from a labelling file (romcv_marker_tracker_hint) are the
  * user's and are given at once.
  */
-#define ROMCV_MARKER_LABELS         7 /* = ROMCV_MARKER_COUNT */
+#define ROMCV_MARKER_LABELS         13 /* = ROMCV_MARKER_COUNT */
 
 #define ROMCV_MARKER_CONFIRM_MAX    16    /* the most frames a confirmation can take */
 #define ROMCV_MARKER_CONFIRM_FRAMES 5     /* default confirm_frames */
@@ -484,7 +500,9 @@ ROMCV_API int romcv_marker_tracker_backfill(const RomcvMarkerTracker *tracker, i
 ROMCV_API int romcv_marker_tracker_hint(RomcvMarkerTracker *tracker, int label, float x, float y);
 
 /* Reads a labelling file: a JSON object of marker names (asis_left,
- * asis_right, psis_left, psis_right, t12, l3, s1) to [x, y] pixel
+ * asis_right, psis_left, psis_right, t12, l3, s1, trochanter_left,
+ * trochanter_right, knee_left, knee_right, malleolus_left,
+ * malleolus_right: RomcvMarker's order) to [x, y] pixel
  * positions in the first frame, e.g. {"asis_right": [342, 217], "s1": [300,
  * 199]}. Writes the positions to x and y (NaN for markers not listed).
  * Returns 0, or a negative code with one line in diag naming the file, line
@@ -507,10 +525,12 @@ ROMCV_API void romcv_marker_tracker_destroy(RomcvMarkerTracker **tracker);
  * OpenCV 4.6's aruco module. A marker's name is its id, so no arrangement
  * rules and no tracking are needed: each frame stands alone.
  *
- * Convention: dictionary DICT_4X4_50 (4 x 4 bits, 50 markers); ids 0..6 are
+ * Convention: dictionary DICT_4X4_50 (4 x 4 bits, 50 markers); ids 0..12 are
  * the markers in RomcvMarker order (romcv/metrics.h): 0 asis_left,
- * 1 asis_right, 2 psis_left, 3 psis_right, 4 t12, 5 l3, 6 s1. Other ids
- * are ignored. Left and right are the patient's own, printed on the marker,
+ * 1 asis_right, 2 psis_left, 3 psis_right, 4 t12, 5 l3, 6 s1,
+ * 7 trochanter_left, 8 trochanter_right, 9 knee_left, 10 knee_right,
+ * 11 malleolus_left, 12 malleolus_right (as the phantom draws them). Other
+ * ids are ignored. Left and right are the patient's own, printed on the marker,
  * whatever the view.
  *
  * Position: the centre of the printed square, the crossing of the diagonals
@@ -567,8 +587,10 @@ ROMCV_API const char *romcv_aruco_errmsg(const RomcvArucoDetector *detector);
 /* NULL-safe; sets *detector to NULL. */
 ROMCV_API void romcv_aruco_destroy(RomcvArucoDetector **detector);
 
-/* Writes a printable A4 sheet (PNG, dpi dots per inch) of the seven
- * markers: each printed square size_mm wide in a two-cell white quiet zone
+/* Writes a printable A4 sheet (PNG, dpi dots per inch) of the thirteen
+ * markers (squares over 25 mm do not fit on one page: then the seven pelvic
+ * and spinal ones go to path and the six limb ones to path with "-limbs.png"
+ * for ".png"): each printed square size_mm wide in a two-cell white quiet zone
  * with a grey cutting line around it, labelled with its id and anatomical
  * name, and a 100 mm scale bar to check that the printer kept the scale.
  * path must end in .png; it is written under a temporary name and renamed.
