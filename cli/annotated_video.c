@@ -108,7 +108,7 @@ static size_t active_flags(VideoPass *p, size_t i) {
  * the angles undo (romcv/vision.h), so the names here are swapped too. */
 static const char *marker_short_name(int marker, int mirrored) {
     static const char *const names[ROMCV_MARKER_COUNT] = {
-        "ASIS L",  "ASIS R", "PSIS L", "PSIS R", "T12",    "L3",     "S1",
+        "ASIS L",  "ASIS R",  "PSIS L", "PSIS R", "T12",    "L3",     "S1",
         "TROCH L", "TROCH R", "KNEE L", "KNEE R", "MALL L", "MALL R",
     };
     if (mirrored) {

@@ -9,9 +9,18 @@
 #define MAX_DETECTIONS 64
 
 static const char *const names[ROMCV_MARKER_COUNT] = {
-    "asis_left",      "asis_right",      "psis_left",  "psis_right",
-    "t12",            "l3",              "s1",         "trochanter_left",
-    "trochanter_right", "knee_left",     "knee_right", "malleolus_left",
+    "asis_left",
+    "asis_right",
+    "psis_left",
+    "psis_right",
+    "t12",
+    "l3",
+    "s1",
+    "trochanter_left",
+    "trochanter_right",
+    "knee_left",
+    "knee_right",
+    "malleolus_left",
     "malleolus_right",
 };
 

@@ -25,9 +25,18 @@
 _Static_assert(ROMCV_MARKER_LABELS == ROMCV_MARKER_COUNT, "one label per RomcvMarker");
 
 static const char *const label_names[ROMCV_MARKER_LABELS] = {
-    "asis_left",      "asis_right",      "psis_left",  "psis_right",
-    "t12",            "l3",              "s1",         "trochanter_left",
-    "trochanter_right", "knee_left",     "knee_right", "malleolus_left",
+    "asis_left",
+    "asis_right",
+    "psis_left",
+    "psis_right",
+    "t12",
+    "l3",
+    "s1",
+    "trochanter_left",
+    "trochanter_right",
+    "knee_left",
+    "knee_right",
+    "malleolus_left",
     "malleolus_right",
 };
 
@@ -182,9 +191,19 @@ void romcv_aruco_destroy(RomcvArucoDetector **d) {
 #define FOOTER_MM 22.0 /* the scale bar */
 
 static const char *const label_titles[ROMCV_MARKER_LABELS] = {
-    "left ASIS",         "right ASIS",       "left PSIS",      "right PSIS",     "T12",
-    "L3",                "S1",               "left trochanter", "right trochanter",
-    "left lateral knee", "right lateral knee", "left malleolus", "right malleolus",
+    "left ASIS",
+    "right ASIS",
+    "left PSIS",
+    "right PSIS",
+    "T12",
+    "L3",
+    "S1",
+    "left trochanter",
+    "right trochanter",
+    "left lateral knee",
+    "right lateral knee",
+    "left malleolus",
+    "right malleolus",
 };
 
 /* Columns that fit n cards of side card_mm on the page, or 0. */
@@ -226,7 +245,7 @@ static void text(RomcvCvShape *s, double x, double y, const char *t, float scale
 static int sheet_page(const char *path, double size_mm, double dpi, int first, int count, int cols,
                       const char *page_note, RomcvDiag *diag) {
     const double quiet = (6.0 + 2 * QUIET) / 6.0; /* card side over square side */
-    const double px = dpi / 25.4; /* px per mm */
+    const double px = dpi / 25.4;                 /* px per mm */
     RomcvFrame *page = NULL;
     int rc = romcv_frame_create(&page, (int)lround(PAGE_W_MM * px), (int)lround(PAGE_H_MM * px),
                                 ROMCV_PIX_RGB24);
@@ -247,8 +266,8 @@ static int sheet_page(const char *path, double size_mm, double dpi, int first, i
         return romcv_diag_set(diag, ROMCV_ERR(ENOMEM), "sheet: out of memory");
     }
     char title[128], bar_text[128];
-    snprintf(title, sizeof title, "romcv ArUco skin markers: DICT_4X4_50, squares %g mm%s",
-             size_mm, page_note);
+    snprintf(title, sizeof title, "romcv ArUco skin markers: DICT_4X4_50, squares %g mm%s", size_mm,
+             page_note);
     snprintf(bar_text, sizeof bar_text, "100 mm: print at 100 %% (no fit to page), check");
     size_t n = 0;
     float small = (float)(2.2 * px / 22.0 * 1.6); /* Hershey capitals about 3.5 mm */
@@ -333,8 +352,7 @@ int romcv_aruco_sheet_write(const char *path, double size_mm, double dpi, RomcvD
         (int)sizeof second) {
         return romcv_diag_set(diag, ROMCV_ERR(ENAMETOOLONG), "%s: path too long", path);
     }
-    int rc = sheet_page(path, size_mm, dpi, 0, pelvic, cols, " (page 1 of 2: pelvis, spine)",
-                        diag);
+    int rc = sheet_page(path, size_mm, dpi, 0, pelvic, cols, " (page 1 of 2: pelvis, spine)", diag);
     if (rc == 0) {
         rc = sheet_page(second, size_mm, dpi, pelvic, limbs, sheet_columns(size_mm * quiet, limbs),
                         " (page 2 of 2: limbs)", diag);

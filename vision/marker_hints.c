@@ -24,9 +24,18 @@
 #define MAX_PX 1e6
 
 static const char *const file_names[ROMCV_MARKER_LABELS] = {
-    "asis_left",      "asis_right",      "psis_left",  "psis_right",
-    "t12",            "l3",              "s1",         "trochanter_left",
-    "trochanter_right", "knee_left",     "knee_right", "malleolus_left",
+    "asis_left",
+    "asis_right",
+    "psis_left",
+    "psis_right",
+    "t12",
+    "l3",
+    "s1",
+    "trochanter_left",
+    "trochanter_right",
+    "knee_left",
+    "knee_right",
+    "malleolus_left",
     "malleolus_right",
 };
 

@@ -637,8 +637,8 @@ static void limb_names(RomcvMarkerTracker *t, const Body *b, const RomcvMarkerDe
         }
         if (!t->in_limb_ambiguous_run) {
             romcv_log(&t->s.logger, ROMCV_LOG_WARNING, "markers",
-                      "%.3f s: %s not named, ambiguous (%d %s); waiting for a clear frame",
-                      time_s, label_names[why_k], why_n, why);
+                      "%.3f s: %s not named, ambiguous (%d %s); waiting for a clear frame", time_s,
+                      label_names[why_k], why_n, why);
         }
         t->in_limb_ambiguous_run = 1;
     } else {
