@@ -76,6 +76,16 @@ START_TEST(good_files_from_memory_and_disk) {
     ck_assert(x[ROMCV_MARKER_ASIS_LEFT] == 1.0f && y[ROMCV_MARKER_ASIS_LEFT] == 2.5f);
     ck_assert(x[ROMCV_MARKER_S1] == 0.0f && y[ROMCV_MARKER_S1] == 1e6f);
     ck_assert(isnan(x[ROMCV_MARKER_T12]) && isnan(y[ROMCV_MARKER_PSIS_RIGHT]));
+    /* The limb markers' names, each to its own label. */
+    ck_assert_int_eq(parse("{\"trochanter_left\": [1, 2], \"knee_right\": [3, 4], "
+                           "\"malleolus_right\": [5, 6]}",
+                           x, y, &diag),
+                     0);
+    ck_assert(x[ROMCV_MARKER_TROCHANTER_LEFT] == 1.0f && y[ROMCV_MARKER_TROCHANTER_LEFT] == 2.0f);
+    ck_assert(x[ROMCV_MARKER_KNEE_RIGHT] == 3.0f && y[ROMCV_MARKER_KNEE_RIGHT] == 4.0f);
+    ck_assert(x[ROMCV_MARKER_MALLEOLUS_RIGHT] == 5.0f && y[ROMCV_MARKER_MALLEOLUS_RIGHT] == 6.0f);
+    ck_assert(isnan(x[ROMCV_MARKER_KNEE_LEFT]) && isnan(x[ROMCV_MARKER_S1]));
+    assert_refused("{\"knee\": [1, 2]}", "unknown marker 'knee'");
     /* Without a name, messages still say what was read. */
     ck_assert_int_lt(romcv_marker_hints_parse("[", 1, NULL, x, y, &diag), 0);
     ck_assert_msg(strstr(diag.message, "labelling file") != NULL, "%s", diag.message);

@@ -302,6 +302,9 @@ typedef struct Scenario {
     int front; /* 1: single-leg stance from the front (else standing posture, side) */
     int back;  /* 1: the standing posture from behind (camera azimuth -90) */
     int hints; /* 1: a labelling file's positions, 2-3 px off the first frame's truth */
+    /* A same-coloured spot beside the right knee's landmark, this many H
+     * behind it (the image's left of it, the side view facing right); 0: none. */
+    double knee_spot_h;
     const char *colour;
 } Scenario;
 
@@ -443,6 +446,16 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
                 const double *l3 = truth.markers[ROMCV_PM_L3].centre.image;
                 fill_disc(frame, s1[0] - 14.0, 0.5 * (s1[1] + l3[1]), 1.8, green);
             }
+        }
+        if (sc->knee_spot_h > 0) {
+            const double *hl = truth.joints[ROMCV_PJ_LEFT_HIP].image;
+            const double *hr = truth.joints[ROMCV_PJ_RIGHT_HIP].image;
+            const double *sl = truth.joints[ROMCV_PJ_LEFT_SHOULDER].image;
+            const double *sr = truth.joints[ROMCV_PJ_RIGHT_SHOULDER].image;
+            double trunk =
+                hypot(0.5 * (sl[0] + sr[0] - hl[0] - hr[0]), 0.5 * (sl[1] + sr[1] - hl[1] - hr[1]));
+            const double *knee = truth.joints[ROMCV_PJ_RIGHT_KNEE].image;
+            fill_disc(frame, knee[0] - sc->knee_spot_h * trunk, knee[1], 1.8, green);
         }
         RomcvMarkerDetection d[MAX_DET];
         int count = 0;
@@ -665,6 +678,20 @@ static const Scenario side_balls = {
     .colour = "green",
 };
 
+/* The limb markers of the near (right) side in the side view, of both in
+ * a front view: found in rate of the frames the truth calls detectable. */
+static void assert_limbs_found(const Outcome *o, int both_sides, double rate) {
+    for (int k = ROMCV_MARKER_TROCHANTER_LEFT; k < ROMCV_MARKER_COUNT; k++) {
+        int right = (k - ROMCV_MARKER_TROCHANTER_LEFT) & 1;
+        if (!both_sides && !right) {
+            continue;
+        }
+        ck_assert_msg(o->visible[k] > 0, "%s never visible", romcv_phantom_marker_name(k));
+        ck_assert_msg(o->found[k] >= rate * o->visible[k], "%s found in %d of %d frames",
+                      romcv_phantom_marker_name(k), o->found[k], o->visible[k]);
+    }
+}
+
 static void assert_found(const Outcome *o, double rate) {
     for (size_t k = 0; k < sizeof pelvic_markers / sizeof pelvic_markers[0]; k++) {
         int m = pelvic_markers[k];
@@ -718,6 +745,42 @@ START_TEST(side_view_balls_at_640x480) {
     ck_assert_msg(o.tilt_vs_truth_deg <= 1.0, "pelvic tilt off by %.2f deg", o.tilt_vs_truth_deg);
     ck_assert_msg(o.lordosis_vs_truth_deg <= 2.0, "lordosis off by %.2f deg",
                   o.lordosis_vs_truth_deg);
+    /* The limb markers (wrong counts them too: none more than 2 px off). */
+    assert_limbs_found(&o, 0, 0.99);
+}
+END_TEST
+
+/* A spot of the markers' colour 0.2 H behind the right knee's landmark,
+ * outside the knee's 0.1 H gate, from the first frame: not named, and the
+ * knee marker is. */
+START_TEST(knee_distractor_outside_the_gate_not_named) {
+    Scenario sc = side_balls;
+    sc.duration_s = 0.5;
+    sc.knee_spot_h = 0.2;
+    Outcome o;
+    run_scenario(&sc, &o);
+    ck_assert_int_eq(o.wrong, 0);
+    assert_limbs_found(&o, 0, 0.99);
+    ck_assert_int_eq(o.ambiguous, 0);
+}
+END_TEST
+
+/* The spot 0.07 H behind the landmark, inside the gate with the knee
+ * marker (on the landmark, its 0.1 H lateral offset being depth here):
+ * two candidates, so the knee is not named, and every frame is counted
+ * ambiguous; the other markers are unaffected. */
+START_TEST(two_spots_in_the_knee_gate_are_ambiguous) {
+    Scenario sc = side_balls;
+    sc.duration_s = 0.5;
+    sc.knee_spot_h = 0.07;
+    Outcome o;
+    run_scenario(&sc, &o);
+    ck_assert_int_eq(o.wrong, 0);
+    ck_assert_int_eq(o.found[ROMCV_MARKER_KNEE_RIGHT], 0);
+    ck_assert_int_eq(o.ambiguous, o.frames);
+    assert_found(&o, 0.99);
+    ck_assert_int_ge(o.found[ROMCV_MARKER_MALLEOLUS_RIGHT],
+                     0.99 * o.visible[ROMCV_MARKER_MALLEOLUS_RIGHT]);
 }
 END_TEST
 
@@ -786,14 +849,18 @@ START_TEST(ambiguous_arrangement_is_reported_not_guessed) {
     Outcome o;
     run_scenario(&sc, &o);
     ck_assert_int_eq(o.ambiguous, o.frames);
-    for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
+    for (int k = 0; k < ROMCV_MARKER_PELVIC_COUNT; k++) {
         ck_assert_int_eq(o.found[k], 0);
     }
+    /* The limb markers are named from their own landmarks, not from the
+     * pelvic arrangement, so they are unaffected (and right). */
+    ck_assert_int_eq(o.wrong, 0);
+    ck_assert_int_gt(o.found[ROMCV_MARKER_KNEE_RIGHT], 0);
 }
 END_TEST
 
 /* Front view: both ASIS named by side (left on the image's right), the
- * trochanter and knee markers below them ignored, through a planted 8 deg
+ * trochanter and knee markers below them named as such, not as ASIS, through a planted 8 deg
  * pelvic drop; obliquity measured on them, not estimated. */
 START_TEST(front_view_asis_named_by_side) {
     Scenario sc = side_balls;
@@ -809,6 +876,8 @@ START_TEST(front_view_asis_named_by_side) {
     }
     ck_assert_msg(o.obliquity_error_deg <= 0.5, "obliquity off by %.2f deg", o.obliquity_error_deg);
     ck_assert(!o.obliquity_estimate);
+    /* Trochanters, knees and malleoli of both sides, by side. */
+    assert_limbs_found(&o, 1, 0.99);
     /* The drop (8 deg planted, docs/phantom.md) is on its way by the clip's
      * end: the true centres' obliquity moves 5.4 deg, the detected must too. */
     ck_assert_msg(o.obliquity_true_range_deg > 4 &&
@@ -941,6 +1010,8 @@ static Suite *suite(void) {
     tcase_add_test(p, front_view_asis_named_by_side);
     tcase_add_test(p, hints_name_what_the_arrangement_cannot);
     tcase_add_test(p, back_view_psis_and_spine_named);
+    tcase_add_test(p, knee_distractor_outside_the_gate_not_named);
+    tcase_add_test(p, two_spots_in_the_knee_gate_are_ambiguous);
     tcase_add_test(c, labelling_file_read_and_checked);
     suite_add_tcase(s, p);
     return s;
