@@ -102,9 +102,9 @@ static int track_all(const RomcvCliContext *ctx, const AnalyzeOptions *o, RomcvT
  * come from the landmarks of the pose detector run on every frame; the rest
  * (the hip line and trunk its compensation rules watch) stay with the
  * tracked landmarks. On the phantom's seated rotation, tracking lets the knee
- * landmark slide 3-6 px toward the moving foot at end range (4.3 deg short),
- * per-frame detection does not (within 2.5 deg), while its hip line moves
- * 6.9 deg with a level pelvis against 4 with tracking (docs/validation.md). */
+ * landmark slide 3-6 px toward the moving foot at end range (3.9 deg short),
+ * per-frame detection does not (within 2.4 deg), while its hip line moves
+ * 6.9 deg with a level pelvis against 3.1 with tracking (docs/validation.md). */
 static int measure_on_detection(RomcvMetrics *metrics, const RomcvCliPoseSeries *detected,
                                 const RomcvProtocolDef *protocol, RomcvAngleResults *angles,
                                 RomcvDiag *diag) {
