@@ -296,7 +296,16 @@ static int sheet_page(const char *path, double size_mm, double dpi, int first, i
             }
         }
         snprintf(labels[k], sizeof labels[k], "%d: %s", k, label_titles[k]);
-        text(&shapes[n++], x0 * px, (y0 + card + 5.5) * px, labels[k], small);
+        /* A long name ("10: right lateral knee") is set smaller to stay
+         * within its card's column: at full size it ran into the next. */
+        float scale = small;
+        int width = 0, height = 0, depth = 0;
+        double room = (card + 0.5 * SLOT_GAP) * px;
+        if (romcv__cv_text_size(labels[k], small, small * 2, &width, &height, &depth) == 0 &&
+            width > room) {
+            scale = (float)(small * room / width);
+        }
+        text(&shapes[n++], x0 * px, (y0 + card + 5.5) * px, labels[k], scale);
     }
     /* The scale bar: 100 mm with a tick every 10 mm. */
     double bx = PAGE_EDGE, by = PAGE_H_MM - PAGE_EDGE - FOOTER_MM + 8;

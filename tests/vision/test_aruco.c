@@ -166,6 +166,41 @@ START_TEST(duplicate_id_is_ambiguous) {
 }
 END_TEST
 
+/* The printable sheet at its default 24 mm, 300 dpi: every card's label
+ * ends before the next card's column starts ("8: right trochanter" ran into
+ * "9: left lateral knee" before long names were set smaller). The layout is
+ * vision/aruco.c's: 12 mm page edge, 14 mm title, 40 mm cards (the square
+ * and two white cells each side) 6 mm apart, labels in the 9 mm below. */
+START_TEST(sheet_labels_do_not_run_into_each_other) {
+    char *dir = romcv_test_make_tmpdir();
+    char *path = romcv_test_path(dir, "sheet.png");
+    RomcvDiag diag = {0};
+    ck_assert_msg(romcv_aruco_sheet_write(path, 24, 300, &diag) == 0, "%s", diag.message);
+    RomcvFrame *page = NULL;
+    ck_assert_msg(romcv__cv_image_read(path, &page, &diag) == 0, "%s", diag.message);
+    const double px = 300 / 25.4, card = 40, gap = 6, edge = 12, title = 14, label = 9;
+    for (int row = 0; row < 4; row++) {
+        double y0 = edge + title + row * (card + label + gap) + card;
+        for (int col = 1; col < 4; col++) {
+            double next = edge + col * (card + gap);
+            int ink = 0;
+            for (int y = (int)(y0 * px); y < (int)((y0 + label) * px); y++) {
+                for (int x = (int)((next - 2.0) * px); x < (int)((next - 0.3) * px); x++) {
+                    const uint8_t *p =
+                        page->data + (size_t)y * (size_t)page->stride + 3 * (size_t)x;
+                    ink += p[0] < 128;
+                }
+            }
+            ck_assert_msg(ink == 0, "row %d: the label left of column %d runs into it (%d px)", row,
+                          col, ink);
+        }
+    }
+    romcv_frame_unref(&page);
+    free(path);
+    romcv_test_remove_tmpdir(dir);
+}
+END_TEST
+
 START_TEST(bad_settings_and_frames_refused) {
     RomcvArucoSettings s;
     romcv_aruco_default_settings(&s);
@@ -519,6 +554,7 @@ static Suite *suite(void) {
     tcase_add_test(c, drawn_squares_named_by_id);
     tcase_add_test(c, duplicate_id_is_ambiguous);
     tcase_add_test(c, bad_settings_and_frames_refused);
+    tcase_add_test(c, sheet_labels_do_not_run_into_each_other);
     suite_add_tcase(s, c);
     TCase *p = tcase_create("phantom");
     tcase_set_timeout(p, 300); /* the sanitised build renders 1280 x 960 slowly */
