@@ -365,19 +365,39 @@ static int front_circle(RomcvMarkerDetector *d, float radius, float *x, float *y
     y1 = y1 > mask->height - 1 ? mask->height - 1 : y1;
     float *px = d->circle_x, *py = d->circle_y; /* outline: region pixels next to outside */
     float *ox = d->outside_x, *oy = d->outside_y;
+    /* The outside pixels that matter are those touching the region (the
+     * nearest outside pixel to any inside one is among them): about as many
+     * as the outline's, so fixed arrays hold them; a region whose outline
+     * does not fit is left to the weighted centroid. */
     int n = 0, outside = 0;
     for (int j = y0; j <= y1; j++) {
         const uint8_t *row = mask->data + (size_t)j * (size_t)mask->stride;
         for (int i = x0; i <= x1; i++) {
-            int in = row[i] != 0;
-            int edge = in && (i == 0 || i == mask->width - 1 || j == 0 || j == mask->height - 1 ||
-                              !row[i - 1] || !row[i + 1] || !row[i - (long)mask->stride] ||
-                              !row[i + (long)mask->stride]);
-            if (edge && n < CIRCLE_MAX_POINTS) {
+            int in = row[i] != 0, touches = 0, all_in = 1;
+            for (int dj = -1; dj <= 1; dj++) {
+                for (int di = -1; di <= 1; di++) {
+                    int ii = i + di, jj = j + dj;
+                    int neighbour_in = ii >= 0 && jj >= 0 && ii < mask->width &&
+                                       jj < mask->height &&
+                                       mask->data[(size_t)jj * (size_t)mask->stride + (size_t)ii];
+                    touches |= neighbour_in;
+                    /* 4-neighbours decide the outline */
+                    if ((di == 0) != (dj == 0)) {
+                        all_in &= neighbour_in;
+                    }
+                }
+            }
+            if (in && !all_in) {
+                if (n == CIRCLE_MAX_POINTS) {
+                    return 0;
+                }
                 px[n] = i + 0.5f;
                 py[n] = j + 0.5f;
                 n++;
-            } else if (!in && outside < CIRCLE_MAX_POINTS) {
+            } else if (!in && touches) {
+                if (outside == CIRCLE_MAX_POINTS) {
+                    return 0;
+                }
                 ox[outside] = i + 0.5f;
                 oy[outside] = j + 0.5f;
                 outside++;

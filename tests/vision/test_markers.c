@@ -190,20 +190,27 @@ END_TEST
  * the ball behind. The marker reported is the front ball's centre. */
 START_TEST(ball_behind_another_gives_the_front_centre) {
     const uint8_t green[3] = {30, 220, 60};
-    RomcvFrame *f = grey_frame(200, 120);
-    const double front_x = 100.3, front_y = 60.7, front_r = 4.6;
-    paint_ellipse(f, front_x + 2.6, front_y + 2.4, 4.3, 4.3, green); /* behind */
-    paint_ellipse(f, front_x, front_y, front_r, front_r, green);
-    RomcvMarkerDetector *d = detector_for("green");
-    RomcvMarkerDetection det[MAX_DET];
-    int n = 0;
-    ck_assert_int_eq(romcv_marker_detector_detect(d, f, det, MAX_DET, &n), 0);
-    ck_assert_int_eq(n, 1);
-    double e = hypot(det[0].x - front_x, det[0].y - front_y);
-    ck_assert_msg(e <= 0.3, "centre %.2f,%.2f is %.2f px from the front ball's", det[0].x, det[0].y,
-                  e);
-    romcv_marker_detector_destroy(&d);
-    romcv_frame_unref(&f);
+    /* 9 px balls (1080 x 1920) and 19 px ones (a close-up): the larger
+     * region's outline and surroundings must fit the search too. */
+    const double radii[] = {4.6, 9.6};
+    for (int k = 0; k < 2; k++) {
+        RomcvFrame *f = grey_frame(200, 120);
+        const double front_x = 100.3, front_y = 60.7, front_r = radii[k];
+        const double shift = 0.55 * front_r;
+        paint_ellipse(f, front_x + shift, front_y + 0.9 * shift, 0.93 * front_r, 0.93 * front_r,
+                      green); /* behind */
+        paint_ellipse(f, front_x, front_y, front_r, front_r, green);
+        RomcvMarkerDetector *d = detector_for("green");
+        RomcvMarkerDetection det[MAX_DET];
+        int n = 0;
+        ck_assert_int_eq(romcv_marker_detector_detect(d, f, det, MAX_DET, &n), 0);
+        ck_assert_int_eq(n, 1);
+        double e = hypot(det[0].x - front_x, det[0].y - front_y);
+        ck_assert_msg(e <= 0.3, "r %.1f: centre %.2f,%.2f is %.2f px from the front ball's",
+                      front_r, det[0].x, det[0].y, e);
+        romcv_marker_detector_destroy(&d);
+        romcv_frame_unref(&f);
+    }
 }
 END_TEST
 
