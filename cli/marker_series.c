@@ -8,26 +8,6 @@
 
 #define MAX_DETECTIONS 64
 
-static const char *const names[ROMCV_MARKER_COUNT] = {
-    "asis_left",
-    "asis_right",
-    "psis_left",
-    "psis_right",
-    "t12",
-    "l3",
-    "s1",
-    "trochanter_left",
-    "trochanter_right",
-    "knee_left",
-    "knee_right",
-    "malleolus_left",
-    "malleolus_right",
-};
-
-const char *romcv_cli_marker_name(int marker) {
-    return marker >= 0 && marker < ROMCV_MARKER_COUNT ? names[marker] : "";
-}
-
 int romcv_cli_markers_check(const char *spec, const char *labels, RomcvDiag *diag) {
     if (!spec || strcmp(spec, "none") == 0) {
         if (labels) {
@@ -256,7 +236,7 @@ static void need(const RomcvCliMarkerSeries *s, const RomcvLogger *logger, int k
     romcv_log(logger, ROMCV_LOG_WARNING, "markers",
               "%s: the %s marker was found in %zu of %zu %s frames; where it is missing %s "
               "comes from the markerless estimate or is not measured%s (docs/markers.md)",
-              measure, names[k], s->seen[k], view_frames, view, measure,
+              measure, romcv_marker_name(k), s->seen[k], view_frames, view, measure,
               side && s->aruco ? "; flat ArUco squares are seen edge-on from the side: they are "
                                  "for front and back views"
               : edge_on ? "; a flat sticker on the back is seen edge-on from the side: use balls"
@@ -314,7 +294,8 @@ int romcv_cli_markers_write_csv(const RomcvCliMarkerSeries *s, const int64_t *in
     }
     fprintf(f, "frame,time_s");
     for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
-        fprintf(f, ",%s_x,%s_y,%s_visible", names[k], names[k], names[k]);
+        const char *name = romcv_marker_name(k);
+        fprintf(f, ",%s_x,%s_y,%s_visible", name, name, name);
     }
     fputc('\n', f);
     /* The C locale's decimal point: romcv never calls setlocale. */

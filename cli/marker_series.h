@@ -69,14 +69,11 @@ void romcv_cli_markers_warn(const RomcvCliMarkerSeries *s, const RomcvLogger *lo
 
 /* Writes path (written as path.tmp, then renamed): a header, then one row
  * per frame: frame index, time_s, and x, y (px, empty when not found) and
- * visible (0/1) for each marker, names as romcv_cli_marker_name(). index
+ * visible (0/1) for each marker, names as romcv_marker_name(). index
  * and time_s are the pose series' arrays (n entries). Returns 0 or a
  * negative code with diag. */
 int romcv_cli_markers_write_csv(const RomcvCliMarkerSeries *s, const int64_t *index,
                                 const double *time_s, const char *path, RomcvDiag *diag);
-
-/* The marker's name in files ("asis_left", "t12"). */
-const char *romcv_cli_marker_name(int marker);
 
 void romcv_cli_markers_free(RomcvCliMarkerSeries *s);
 

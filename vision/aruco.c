@@ -24,22 +24,6 @@
 
 _Static_assert(ROMCV_MARKER_LABELS == ROMCV_MARKER_COUNT, "one label per RomcvMarker");
 
-static const char *const label_names[ROMCV_MARKER_LABELS] = {
-    "asis_left",
-    "asis_right",
-    "psis_left",
-    "psis_right",
-    "t12",
-    "l3",
-    "s1",
-    "trochanter_left",
-    "trochanter_right",
-    "knee_left",
-    "knee_right",
-    "malleolus_left",
-    "malleolus_right",
-};
-
 struct RomcvArucoDetector {
     RomcvArucoSettings s;
     RomcvCvAruco squares[MAX_SQUARES];
@@ -150,7 +134,7 @@ int romcv_aruco_detect(RomcvArucoDetector *d, const RomcvFrame *frame, RomcvMark
             romcv_log(&d->s.logger, ROMCV_LOG_WARNING, "markers",
                       "%.3f s: ArUco id %d (%s) seen %d times; not taken until it is seen once "
                       "(keep spare markers out of the picture)",
-                      frame->time_s, k, label_names[k], seen[k]);
+                      frame->time_s, k, romcv_marker_name(k), seen[k]);
         }
         d->in_duplicate_run[k] = 1;
     }

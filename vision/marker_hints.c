@@ -10,6 +10,7 @@
  * naming the file and the place.
  */
 #include "romcv/vision.h"
+#include "romcv/metrics.h"
 
 #include "core/json.h"
 
@@ -22,22 +23,6 @@
 #define HINTS_MAX_SIZE 4096
 /* No picture is a million pixels across. */
 #define MAX_PX 1e6
-
-static const char *const file_names[ROMCV_MARKER_LABELS] = {
-    "asis_left",
-    "asis_right",
-    "psis_left",
-    "psis_right",
-    "t12",
-    "l3",
-    "s1",
-    "trochanter_left",
-    "trochanter_right",
-    "knee_left",
-    "knee_right",
-    "malleolus_left",
-    "malleolus_right",
-};
 
 /* key as it may appear in a message: at most 40 bytes, every control
  * character (a file's "\u001b[2J" would clear the user's terminal) and
@@ -89,8 +74,8 @@ int romcv_marker_hints_parse(const char *text, size_t size, const char *name,
         key = key ? key : "";
         /* The whole name must match: "s1\u0000x" is not s1. */
         int k = 0;
-        while (k < ROMCV_MARKER_LABELS &&
-               !(length == strlen(file_names[k]) && memcmp(key, file_names[k], length) == 0)) {
+        while (k < ROMCV_MARKER_LABELS && !(length == strlen(romcv_marker_name(k)) &&
+                                            memcmp(key, romcv_marker_name(k), length) == 0)) {
             k++;
         }
         romcv__json_position(doc, member, &line, &column);

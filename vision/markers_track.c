@@ -139,22 +139,6 @@ struct RomcvMarkerTracker {
     float backfill_y[ROMCV_MARKER_LABELS][ROMCV_MARKER_CONFIRM_MAX];
 };
 
-static const char *const label_names[ROMCV_MARKER_LABELS] = {
-    "left ASIS",
-    "right ASIS",
-    "left PSIS",
-    "right PSIS",
-    "T12",
-    "L3",
-    "S1",
-    "left greater trochanter",
-    "right greater trochanter",
-    "left lateral knee",
-    "right lateral knee",
-    "left lateral malleolus",
-    "right lateral malleolus",
-};
-
 static int is_limb(int k) {
     return k >= ROMCV_MARKER_TROCHANTER_LEFT;
 }
@@ -638,7 +622,7 @@ static void limb_names(RomcvMarkerTracker *t, const Body *b, const RomcvMarkerDe
         if (!t->in_limb_ambiguous_run) {
             romcv_log(&t->s.logger, ROMCV_LOG_WARNING, "markers",
                       "%.3f s: %s not named, ambiguous (%d %s); waiting for a clear frame", time_s,
-                      label_names[why_k], why_n, why);
+                      romcv_marker_title(why_k), why_n, why);
         }
         t->in_limb_ambiguous_run = 1;
     } else {
@@ -862,7 +846,7 @@ int romcv_marker_tracker_update(RomcvMarkerTracker *t, double time_s, const Romc
         if (match[k] < 0) {
             if (tr->seen) {
                 romcv_log(&t->s.logger, ROMCV_LOG_DEBUG, "markers", "%.3f s: %s lost", time_s,
-                          label_names[k]);
+                          romcv_marker_title(k));
             }
             tr->seen = 0;
             continue;

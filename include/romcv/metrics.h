@@ -98,6 +98,12 @@ typedef enum RomcvMarker {
  * ROMCV_MARKER_S1); the limb markers after them, in left/right pairs. */
 #define ROMCV_MARKER_PELVIC_COUNT 7
 
+/* The marker's name in files, labelling files and messages ("asis_left",
+ * "t12", "knee_right"), and its title for people ("left ASIS", "T12",
+ * "right lateral knee"); "" out of range, never NULL. */
+ROMCV_API const char *romcv_marker_name(int marker);
+ROMCV_API const char *romcv_marker_title(int marker);
+
 /* The marker with left and right swapped (a mirrored video): the pairs are
  * ASIS, PSIS and the three limb pairs; T12, L3 and S1 are their own. */
 static inline int romcv_marker_mirror(int marker) {

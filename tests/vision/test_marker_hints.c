@@ -10,6 +10,7 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,23 @@ START_TEST(ambiguous_or_impossible_positions_are_refused) {
 }
 END_TEST
 
+/* Every marker's one name (romcv_marker_name, also the CSV's columns) is a
+ * key of the labelling file, and each has a title; out of range is "". */
+START_TEST(every_marker_name_is_a_key) {
+    for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
+        char text[128];
+        snprintf(text, sizeof text, "{\"%s\": [10, 20]}", romcv_marker_name(k));
+        float x[ROMCV_MARKER_LABELS], y[ROMCV_MARKER_LABELS];
+        RomcvDiag diag;
+        ck_assert_msg(parse(text, x, y, &diag) == 0, "%s: %s", text, diag.message);
+        ck_assert_msg(x[k] == 10 && y[k] == 20, "%s names another marker", text);
+        ck_assert(romcv_marker_title(k)[0] != '\0');
+    }
+    ck_assert_str_eq(romcv_marker_name(ROMCV_MARKER_COUNT), "");
+    ck_assert_str_eq(romcv_marker_title(-1), "");
+}
+END_TEST
+
 START_TEST(good_files_from_memory_and_disk) {
     float x[ROMCV_MARKER_LABELS], y[ROMCV_MARKER_LABELS];
     RomcvDiag diag;
@@ -110,6 +128,7 @@ static Suite *suite(void) {
     tcase_add_test(c, only_whole_names_count);
     tcase_add_test(c, ambiguous_or_impossible_positions_are_refused);
     tcase_add_test(c, good_files_from_memory_and_disk);
+    tcase_add_test(c, every_marker_name_is_a_key);
     suite_add_tcase(s, c);
     return s;
 }
