@@ -182,3 +182,56 @@ void romcv_test_reference_free(RomcvTestReference *l) {
         free(l->v[k]);
     }
 }
+
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double romcv_test_median(double *values, int n) {
+    if (n <= 0) {
+        return NAN;
+    }
+    qsort(values, (size_t)n, sizeof *values, compare_doubles);
+    return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+double romcv_test_percentile(double *values, int n, double p) {
+    if (n <= 0) {
+        return NAN;
+    }
+    qsort(values, (size_t)n, sizeof *values, compare_doubles);
+    return values[(int)floor(p * (n - 1) + 0.5)];
+}
+
+int romcv_test_csv_column(const char *csv, const char *name) {
+    const char *header_end = strchr(csv, '\n');
+    if (!header_end) {
+        header_end = csv + strlen(csv);
+    }
+    size_t length = strlen(name);
+    int k = 0;
+    for (const char *p = csv; p < header_end; k++) {
+        const char *comma = memchr(p, ',', (size_t)(header_end - p));
+        const char *end = comma ? comma : header_end;
+        if ((size_t)(end - p) == length && strncmp(p, name, length) == 0) {
+            return k;
+        }
+        p = comma ? comma + 1 : header_end;
+    }
+    return -1;
+}
+
+double romcv_test_csv_field(const char *line, int col) {
+    const char *p = col >= 0 ? line : NULL;
+    for (int c = 0; c < col && p; c++) {
+        p = strchr(p, ',');
+        p = p ? p + 1 : NULL;
+    }
+    if (p && (*p == ',' || *p == '\n' || *p == '\0')) {
+        return NAN; /* empty: strtod would skip a newline into the next line */
+    }
+    char *end;
+    double v = p ? strtod(p, &end) : NAN;
+    return p && end > p ? v : NAN;
+}

@@ -44,6 +44,19 @@ char *romcv_test_read_file(const char *path, size_t *size);
  * one test, not the run) and returns the process exit code. */
 int romcv_test_main(Suite *suite);
 
+/* Sorts n values in place and returns their median (the mean of the middle
+ * two when n is even), or NaN when n is 0. */
+double romcv_test_median(double *values, int n);
+/* Sorts n values in place and returns the nearest-rank p quantile (p in
+ * [0, 1]: values[round(p (n - 1))]; 0.5 gives values[n / 2]), NaN when n is 0. */
+double romcv_test_percentile(double *values, int n, double p);
+
+/* CSV files romcv writes (frames.csv, markers.csv): the index of the header
+ * column called name, or -1; and field col of a data line as a number (NaN
+ * when empty or missing). */
+int romcv_test_csv_column(const char *csv, const char *name);
+double romcv_test_csv_field(const char *line, int col);
+
 /* MediaPipe's reference landmarks for one shared video (../shared/reference,
  * one JSON line per frame), in pixels: n frames, times in seconds, NaN where
  * the frame has no person. */

@@ -254,19 +254,6 @@ typedef struct Outcome {
     int obliquity_frames, obliquity_estimate;
 } Outcome;
 
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double percentile(double *v, int n, double p) {
-    if (n == 0) {
-        return NAN;
-    }
-    qsort(v, (size_t)n, sizeof *v, compare_doubles);
-    return v[(int)floor(p * (n - 1) + 0.5)];
-}
-
 static void run_scenario(const Scenario *sc, Outcome *o) {
     memset(o, 0, sizeof *o);
     RomcvPhantomSettings ps;
@@ -373,8 +360,8 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
         o->frames++;
     }
     o->ambiguous = romcv_aruco_ambiguous_frames(det, -1);
-    o->median_error_px = percentile(errors, n_errors, 0.5);
-    o->p95_error_px = percentile(errors, n_errors, 0.95);
+    o->median_error_px = romcv_test_percentile(errors, n_errors, 0.5);
+    o->p95_error_px = romcv_test_percentile(errors, n_errors, 0.95);
 
     /* Pelvic obliquity from the detected centres against the same angle on
      * the truth's centres, frame by frame: what a perfect detector gives. */
@@ -416,8 +403,8 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
     }
     o->obliquity_frames = m;
     o->obliquity_range_deg = hi - lo;
-    o->obliquity_max_deg = m ? percentile(diff, m, 1.0) : NAN;
-    o->obliquity_median_deg = m ? percentile(diff, m, 0.5) : NAN;
+    o->obliquity_max_deg = m ? romcv_test_percentile(diff, m, 1.0) : NAN;
+    o->obliquity_median_deg = m ? romcv_test_percentile(diff, m, 0.5) : NAN;
     o->obliquity_estimate = res->channel[ROMCV_ANGLE_PELVIC_OBLIQUITY].is_estimate;
     for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
         fprintf(stderr, "%s: found in %d of %d detectable frames\n", romcv_phantom_marker_name(k),

@@ -19,39 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Field col of a CSV line, as a number (NaN when empty). */
-static double field(const char *line, int col) {
-    const char *p = line;
-    for (int c = 0; c < col && p; c++) {
-        p = strchr(p, ',');
-        p = p ? p + 1 : NULL;
-    }
-    char *end;
-    double v = p ? strtod(p, &end) : NAN;
-    return p && end > p ? v : NAN;
-}
-
-static int column_of(const char *csv, const char *name) {
-    const char *header_end = strchr(csv, '\n');
-    ck_assert_ptr_nonnull(header_end);
-    int k = 0;
-    for (const char *p = csv; p < header_end; k++) {
-        const char *comma = memchr(p, ',', (size_t)(header_end - p));
-        const char *end = comma ? comma : header_end;
-        if ((size_t)(end - p) == strlen(name) && strncmp(p, name, strlen(name)) == 0) {
-            return k;
-        }
-        p = comma ? comma + 1 : header_end;
-    }
-    ck_assert_msg(0, "markers.csv has no column %s", name);
-    return -1;
-}
-
 /* markers.csv against the truth file for one marker: frames the truth
  * calls detectable, how many of them have the marker, the median error. */
 static double centre_error(const char *csv, const char *truth_path, const char *csv_name,
@@ -68,7 +35,8 @@ static double centre_error(const char *csv, const char *truth_path, const char *
     const RomcvJsonValue *frames = romcv__json_get(romcv__json_root(doc), "frames");
     char name[64];
     snprintf(name, sizeof name, "%s_x", csv_name);
-    int cx = column_of(csv, name);
+    int cx = romcv_test_csv_column(csv, name);
+    ck_assert_msg(cx >= 0, "markers.csv has no column %s", name);
     double errors[1024];
     int n = 0;
     *visible = *found = 0;
@@ -77,7 +45,7 @@ static double centre_error(const char *csv, const char *truth_path, const char *
         const RomcvJsonValue *mt =
             romcv__json_get(romcv__json_get(romcv__json_at(frames, i), "markers"), truth_name);
         const RomcvJsonValue *image = romcv__json_get(mt, "image");
-        double x = field(line, cx), y = field(line, cx + 1);
+        double x = romcv_test_csv_field(line, cx), y = romcv_test_csv_field(line, cx + 1);
         if (romcv__json_bool(romcv__json_get(mt, "detectable"))) {
             (*visible)++;
             if (isfinite(x) && n < 1024) {
@@ -92,8 +60,7 @@ static double centre_error(const char *csv, const char *truth_path, const char *
     romcv__json_free(&doc);
     free(text);
     ck_assert_int_gt(n, 0);
-    qsort(errors, (size_t)n, sizeof *errors, compare_doubles);
-    return errors[n / 2];
+    return romcv_test_percentile(errors, n, 0.5);
 }
 
 START_TEST(analyze_measures_obliquity_on_aruco_squares) {
@@ -129,9 +96,10 @@ START_TEST(analyze_measures_obliquity_on_aruco_squares) {
         ck_assert_msg(median_px <= 0.5, "%s: median centre error %.3f px", csv_names[m], median_px);
     }
     /* Nothing else was named: the PSIS and spine are behind the body. */
-    int col = column_of(csv, "s1_visible");
+    int col = romcv_test_csv_column(csv, "s1_visible");
+    ck_assert_int_ge(col, 0);
     for (const char *line = strchr(csv, '\n') + 1; *line;) {
-        ck_assert(field(line, col) == 0);
+        ck_assert(romcv_test_csv_field(line, col) == 0);
         const char *next = strchr(line, '\n');
         line = next ? next + 1 : line + strlen(line);
     }

@@ -338,19 +338,6 @@ typedef struct Outcome {
     int obliquity_estimate;
 } Outcome;
 
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-    if (n == 0) {
-        return NAN;
-    }
-    qsort(v, (size_t)n, sizeof *v, compare_doubles);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* The truth's joints as the pose of the frame (normalised coordinates). */
 static void pose_from_truth(const RomcvPhantomTruth *t, int w, int h, RomcvPose *pose) {
     memset(pose, 0, sizeof *pose);
@@ -541,7 +528,7 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
         }
     }
     o->ambiguous = romcv_marker_tracker_ambiguous_frames(tracker);
-    o->median_error_px = median(errors, n_errors);
+    o->median_error_px = romcv_test_median(errors, n_errors);
 
     RomcvLandmarkSeries ls = {.n = (size_t)n, .time_s = time_s};
     for (int k = 0; k < ROMCV_METRICS_LANDMARKS; k++) {
@@ -606,7 +593,7 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
                 ideal_hi = fmax(ideal_hi, ideal_v[i]);
             }
         }
-        err[a] = m ? median(v, m) : NAN;
+        err[a] = m ? romcv_test_median(v, m) : NAN;
         if (a < 2) {
             int k = 0;
             for (int i = 0; i < n; i++) {
@@ -614,7 +601,7 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
                     v[k++] = fabs(got[i] - marker_truths[a][i]);
                 }
             }
-            vs_truth[a] = k ? median(v, k) : NAN;
+            vs_truth[a] = k ? romcv_test_median(v, k) : NAN;
             fprintf(stderr, "%s: median |detected - phantom's marker angle| %.2f deg\n",
                     romcv_angle_info((RomcvAngleId)angle_ids[a])->name, vs_truth[a]);
         }
@@ -626,12 +613,12 @@ static void run_scenario(const Scenario *sc, Outcome *o) {
                 "%s: detected markers %.2f to %.2f deg, median |detected - true centres| %.2f "
                 "deg over %d frames; anatomical truth median %.2f deg\n",
                 romcv_angle_info((RomcvAngleId)angle_ids[a])->name, lo, hi, err[a], m,
-                median(truths[a], n));
+                romcv_test_median(truths[a], n));
     }
     o->tilt_vs_truth_deg = frontal ? NAN : vs_truth[0];
     o->lordosis_vs_truth_deg = frontal ? NAN : vs_truth[1];
-    o->truth_tilt_markers_deg = median(marker_tilt, n);
-    o->truth_lordosis_markers_deg = median(marker_lordosis, n);
+    o->truth_tilt_markers_deg = romcv_test_median(marker_tilt, n);
+    o->truth_lordosis_markers_deg = romcv_test_median(marker_lordosis, n);
     o->tilt_error_deg = frontal ? NAN : err[0];
     o->lordosis_error_deg = frontal ? NAN : err[1];
     o->obliquity_error_deg = frontal ? err[2] : NAN;

@@ -88,61 +88,14 @@ static void channel_method(const char *summary, const char *name, char *method, 
 static void found_rate(const char *csv, const char *name, int *found, int *frames) {
     char column[64];
     snprintf(column, sizeof column, "%s_visible", name);
-    const char *header_end = strchr(csv, '\n');
-    ck_assert_ptr_nonnull(header_end);
-    int col = -1, k = 0;
-    for (const char *p = csv; p < header_end; k++) {
-        const char *comma = memchr(p, ',', (size_t)(header_end - p));
-        const char *end = comma ? comma : header_end;
-        if ((size_t)(end - p) == strlen(column) && strncmp(p, column, strlen(column)) == 0) {
-            col = k;
-        }
-        p = comma ? comma + 1 : header_end;
-    }
+    int col = romcv_test_csv_column(csv, column);
     ck_assert_msg(col >= 0, "markers.csv has no column %s", column);
     *found = *frames = 0;
-    for (const char *line = header_end + 1; *line; (*frames)++) {
-        const char *p = line;
-        for (int c = 0; c < col && p; c++) {
-            p = strchr(p, ',');
-            p = p ? p + 1 : NULL;
-        }
-        *found += p && *p == '1';
+    for (const char *line = strchr(csv, '\n') + 1; *line; (*frames)++) {
+        *found += romcv_test_csv_field(line, col) == 1;
         const char *next = strchr(line, '\n');
         line = next ? next + 1 : line + strlen(line);
     }
-}
-
-/* Field col of a CSV line, as a number (NaN when empty). */
-static double field(const char *line, int col) {
-    const char *p = line;
-    for (int c = 0; c < col && p; c++) {
-        p = strchr(p, ',');
-        p = p ? p + 1 : NULL;
-    }
-    char *end;
-    double v = p ? strtod(p, &end) : NAN;
-    return p && end > p ? v : NAN;
-}
-
-static int column_of(const char *csv, const char *name) {
-    const char *header_end = strchr(csv, '\n');
-    int k = 0;
-    for (const char *p = csv; p < header_end; k++) {
-        const char *comma = memchr(p, ',', (size_t)(header_end - p));
-        const char *end = comma ? comma : header_end;
-        if ((size_t)(end - p) == strlen(name) && strncmp(p, name, strlen(name)) == 0) {
-            return k;
-        }
-        p = comma ? comma + 1 : header_end;
-    }
-    ck_assert_msg(0, "markers.csv has no column %s", name);
-    return -1;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* markers.csv against the phantom's truth file: for each marker, the frames
@@ -167,13 +120,14 @@ static double centroid_error(const char *csv, const char *truth_path, int *visib
     for (int m = 0; m < 5; m++) {
         char name[64];
         snprintf(name, sizeof name, "%s_x", csv_names[m]);
-        int cx = column_of(csv, name);
+        int cx = romcv_test_csv_column(csv, name);
+        ck_assert_msg(cx >= 0, "markers.csv has no column %s", name);
         const char *line = strchr(csv, '\n') + 1;
         for (size_t i = 0; i < romcv__json_size(frames) && *line; i++) {
             const RomcvJsonValue *mt = romcv__json_get(
                 romcv__json_get(romcv__json_at(frames, i), "markers"), truth_names[m]);
             const RomcvJsonValue *image = romcv__json_get(mt, "image");
-            double x = field(line, cx), y = field(line, cx + 1);
+            double x = romcv_test_csv_field(line, cx), y = romcv_test_csv_field(line, cx + 1);
             if (romcv__json_bool(romcv__json_get(mt, "detectable"))) {
                 (*visible)++;
                 if (isfinite(x)) {
@@ -192,8 +146,7 @@ static double centroid_error(const char *csv, const char *truth_path, int *visib
     romcv__json_free(&doc);
     free(text);
     ck_assert_int_gt(n_errors, 0);
-    qsort(errors, (size_t)n_errors, sizeof *errors, compare_doubles);
-    return errors[n_errors / 2];
+    return romcv_test_percentile(errors, n_errors, 0.5);
 }
 
 START_TEST(analyze_measures_tilt_and_lordosis_on_markers) {

@@ -18,49 +18,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The median of a frames.csv column over the frames with a value, and how
  * many frames had one. */
 static double column_median(const char *csv, const char *name, int *valued, int *frames) {
-    const char *header_end = strchr(csv, '\n');
-    ck_assert_ptr_nonnull(header_end);
-    int col = -1, k = 0;
-    for (const char *p = csv; p < header_end; k++) {
-        const char *comma = memchr(p, ',', (size_t)(header_end - p));
-        const char *end = comma ? comma : header_end;
-        if ((size_t)(end - p) == strlen(name) && strncmp(p, name, strlen(name)) == 0) {
-            col = k;
-        }
-        p = comma ? comma + 1 : header_end;
-    }
+    int col = romcv_test_csv_column(csv, name);
     ck_assert_msg(col >= 0, "frames.csv has no column %s", name);
     double values[4096];
     int n = 0;
     *frames = 0;
-    for (const char *line = header_end + 1; *line && n < 4096; (*frames)++) {
-        const char *p = line;
-        for (int c = 0; c < col && p; c++) {
-            p = strchr(p, ',');
-            p = p ? p + 1 : NULL;
-        }
-        char *end;
-        double v = p ? strtod(p, &end) : NAN;
-        if (p && end > p && isfinite(v)) {
+    for (const char *line = strchr(csv, '\n') + 1; *line && n < 4096; (*frames)++) {
+        double v = romcv_test_csv_field(line, col);
+        if (isfinite(v)) {
             values[n++] = v;
         }
         const char *next = strchr(line, '\n');
         line = next ? next + 1 : line + strlen(line);
     }
     *valued = n;
-    if (n == 0) {
-        return NAN;
-    }
-    qsort(values, (size_t)n, sizeof *values, compare_doubles);
-    return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+    return romcv_test_median(values, n);
 }
 
 /* Renders dir/name.mp4: a 1.5 s standing posture with the pelvis at tilt. */
