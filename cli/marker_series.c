@@ -125,6 +125,23 @@ static RomcvView pose_view(const RomcvPose *pose, int width, int height) {
     return romcv_metrics_detect_view(&one, 0, &ms);
 }
 
+/* Appends one frame's markers to the series and counts its view (for the
+ * warnings about markers a view needs). */
+static size_t store_frame(RomcvCliMarkerSeries *s, const RomcvMarkerFrame *mf, RomcvView view) {
+    size_t i = s->n++;
+    for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
+        s->x[k][i] = mf->x[k];
+        s->y[k][i] = mf->y[k];
+        s->visibility[k][i] = mf->visibility[k];
+        s->seen[k] += mf->visibility[k] > 0;
+    }
+    s->left_side_frames += view == ROMCV_VIEW_LEFT_SIDE;
+    s->right_side_frames += view == ROMCV_VIEW_RIGHT_SIDE;
+    s->front_frames += view == ROMCV_VIEW_FRONT;
+    s->back_frames += view == ROMCV_VIEW_BACK;
+    return i;
+}
+
 /* --markers aruco: the squares' ids are their names, each frame alone. */
 static int aruco_frame(RomcvCliMarkerSeries *s, const RomcvFrame *frame, const RomcvPose *pose,
                        RomcvDiag *diag) {
@@ -134,18 +151,7 @@ static int aruco_frame(RomcvCliMarkerSeries *s, const RomcvFrame *frame, const R
         return romcv_diag_set(diag, rc, "frame %lld: markers: %s", (long long)frame->index,
                               romcv_aruco_errmsg(s->aruco));
     }
-    size_t i = s->n++;
-    for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
-        s->x[k][i] = mf.x[k];
-        s->y[k][i] = mf.y[k];
-        s->visibility[k][i] = mf.visibility[k];
-        s->seen[k] += mf.visibility[k] > 0;
-    }
-    RomcvView view = pose_view(pose, frame->width, frame->height);
-    s->left_side_frames += view == ROMCV_VIEW_LEFT_SIDE;
-    s->right_side_frames += view == ROMCV_VIEW_RIGHT_SIDE;
-    s->front_frames += view == ROMCV_VIEW_FRONT;
-    s->back_frames += view == ROMCV_VIEW_BACK;
+    store_frame(s, &mf, pose_view(pose, frame->width, frame->height));
     return 0;
 }
 
@@ -177,12 +183,8 @@ int romcv_cli_markers_frame(RomcvCliMarkerSeries *s, const RomcvFrame *frame, co
         return romcv_diag_set(diag, rc, "frame %lld: markers: time %.6f s does not increase",
                               (long long)frame->index, frame->time_s);
     }
-    size_t i = s->n++;
+    size_t i = store_frame(s, &mf, mf.view);
     for (int k = 0; k < ROMCV_MARKER_COUNT; k++) {
-        s->x[k][i] = mf.x[k];
-        s->y[k][i] = mf.y[k];
-        s->visibility[k][i] = mf.visibility[k];
-        s->seen[k] += mf.visibility[k] > 0;
         /* A name confirmed in this frame also covers the frames it waited
          * for confirmation (romcv_marker_tracker_backfill). */
         float bx[ROMCV_MARKER_CONFIRM_MAX], by[ROMCV_MARKER_CONFIRM_MAX];
@@ -195,10 +197,6 @@ int romcv_cli_markers_frame(RomcvCliMarkerSeries *s, const RomcvFrame *frame, co
             s->visibility[k][f] = 1;
         }
     }
-    s->left_side_frames += mf.view == ROMCV_VIEW_LEFT_SIDE;
-    s->right_side_frames += mf.view == ROMCV_VIEW_RIGHT_SIDE;
-    s->front_frames += mf.view == ROMCV_VIEW_FRONT;
-    s->back_frames += mf.view == ROMCV_VIEW_BACK;
     return 0;
 }
 

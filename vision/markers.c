@@ -285,6 +285,20 @@ static int hue_in(int h, const RomcvCvHsvRange *r, int slack) {
     return h >= lo || h <= hi; /* through red's 0/180 seam */
 }
 
+/* The pixels within reach of (x, y), clipped to the frame: columns x0..x1,
+ * rows y0..y1, inclusive. */
+static void window(const RomcvFrame *f, float x, float y, float reach, int *x0, int *y0, int *x1,
+                   int *y1) {
+    *x0 = (int)floorf(x - reach);
+    *y0 = (int)floorf(y - reach);
+    *x1 = (int)ceilf(x + reach);
+    *y1 = (int)ceilf(y + reach);
+    *x0 = *x0 < 0 ? 0 : *x0;
+    *y0 = *y0 < 0 ? 0 : *y0;
+    *x1 = *x1 > f->width - 1 ? f->width - 1 : *x1;
+    *y1 = *y1 > f->height - 1 ? f->height - 1 : *y1;
+}
+
 /* Fits a circle to the points with the algebraic least squares of Kasa
  * (1976): x^2 + y^2 + D x + E y + F = 0. Returns 0 when degenerate. */
 static int fit_circle(const float *px, const float *py, const unsigned char *use, int n, double *cx,
@@ -356,13 +370,8 @@ static int fit_circle(const float *px, const float *py, const unsigned char *use
  * few regions are not round, so the distances are found by brute force. */
 static int front_circle(RomcvMarkerDetector *d, float radius, float *x, float *y) {
     const RomcvFrame *mask = d->mask;
-    const float window = radius * 1.6f + 2.0f;
-    int x0 = (int)floorf(*x - window), x1 = (int)ceilf(*x + window);
-    int y0 = (int)floorf(*y - window), y1 = (int)ceilf(*y + window);
-    x0 = x0 < 0 ? 0 : x0;
-    y0 = y0 < 0 ? 0 : y0;
-    x1 = x1 > mask->width - 1 ? mask->width - 1 : x1;
-    y1 = y1 > mask->height - 1 ? mask->height - 1 : y1;
+    int x0, y0, x1, y1;
+    window(mask, *x, *y, radius * 1.6f + 2.0f, &x0, &y0, &x1, &y1);
     float *px = d->circle_x, *py = d->circle_y; /* outline: region pixels next to outside */
     float *ox = d->outside_x, *oy = d->outside_y;
     /* The outside pixels that matter are those touching the region (the
@@ -486,12 +495,8 @@ static void refine_centre(RomcvMarkerDetector *d, const RomcvCvHsvRange *r, floa
          * just outside the circle (0.5 px back toward it on the phantom). */
         return;
     }
-    int x0 = (int)floorf(*x - reach), x1 = (int)ceilf(*x + reach);
-    int y0 = (int)floorf(*y - reach), y1 = (int)ceilf(*y + reach);
-    x0 = x0 < 0 ? 0 : x0;
-    y0 = y0 < 0 ? 0 : y0;
-    x1 = x1 > hsv->width - 1 ? hsv->width - 1 : x1;
-    y1 = y1 > hsv->height - 1 ? hsv->height - 1 : y1;
+    int x0, y0, x1, y1;
+    window(hsv, *x, *y, reach, &x0, &y0, &x1, &y1);
     double sat_sum = 0;
     int inside = 0;
     for (int j = y0; j <= y1; j++) {
@@ -534,9 +539,10 @@ static void refine_centre(RomcvMarkerDetector *d, const RomcvCvHsvRange *r, floa
 }
 
 /* Marker-shaped regions of the mask for the range, as detections (unsorted).
- * Returns their number or a negative code. */
-static int find(RomcvMarkerDetector *d, const RomcvCvHsvRange *range, RomcvMarkerDetection *out,
-                int max, float *mean_hue) {
+ * refine: refine each centre (refine_centre); auto's band vote only counts
+ * the regions and skips it. Returns their number or a negative code. */
+static int find(RomcvMarkerDetector *d, const RomcvCvHsvRange *range, int refine,
+                RomcvMarkerDetection *out, int max, float *mean_hue) {
     RomcvDiag diag = {0};
     if (romcv__cv_hsv_in_range(d->hsv, range, d->mask, &diag) < 0 ||
         romcv__cv_morphology(d->mask, ROMCV_CV_CLOSE, d->s.closing_radius, &diag) < 0) {
@@ -575,7 +581,9 @@ static int find(RomcvMarkerDetector *d, const RomcvCvHsvRange *range, RomcvMarke
         if (n < max) {
             out[n].x = b->x;
             out[n].y = b->y;
-            refine_centre(d, range, sqrtf(b->area / pi), roundness, &out[n].x, &out[n].y);
+            if (refine) {
+                refine_centre(d, range, sqrtf(b->area / pi), roundness, &out[n].x, &out[n].y);
+            }
             out[n].radius = sqrtf(b->area / pi);
             out[n].roundness = roundness;
             out[n].score = roundness * b->circularity * (sat > 1 ? 1 : sat);
@@ -630,7 +638,7 @@ static int auto_vote(RomcvMarkerDetector *d) {
         float lo = wrap_deg(k * 30.0f - 15), hi = wrap_deg(k * 30.0f + 15);
         RomcvCvHsvRange r = cv_range(lo, hi, k == 0 ? AUTO_RED_SAT : AUTO_SAT, 1, AUTO_VAL, 1);
         float hue = 0;
-        int n = find(d, &r, scratch, max, &hue);
+        int n = find(d, &r, 0, scratch, max, &hue);
         if (n < 0) {
             return n;
         }
@@ -751,7 +759,7 @@ int romcv_marker_detector_detect(RomcvMarkerDetector *d, const RomcvFrame *frame
         v_hi = 1;
     }
     RomcvCvHsvRange r = cv_range(lo, hi, s_lo, s_hi, v_lo, v_hi);
-    int n = find(d, &r, out, max, NULL);
+    int n = find(d, &r, 1, out, max, NULL);
     if (n < 0) {
         return n;
     }
