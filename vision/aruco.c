@@ -174,22 +174,6 @@ void romcv_aruco_destroy(RomcvArucoDetector **d) {
 #define HEADER_MM 14.0 /* title */
 #define FOOTER_MM 22.0 /* the scale bar */
 
-static const char *const label_titles[ROMCV_MARKER_LABELS] = {
-    "left ASIS",
-    "right ASIS",
-    "left PSIS",
-    "right PSIS",
-    "T12",
-    "L3",
-    "S1",
-    "left trochanter",
-    "right trochanter",
-    "left lateral knee",
-    "right lateral knee",
-    "left malleolus",
-    "right malleolus",
-};
-
 /* Columns that fit n cards of side card_mm on the page, or 0. */
 static int sheet_columns(double card_mm, int n) {
     for (int cols = 2; cols <= 4; cols++) {
@@ -279,7 +263,7 @@ static int sheet_page(const char *path, double size_mm, double dpi, int first, i
                 }
             }
         }
-        snprintf(labels[k], sizeof labels[k], "%d: %s", k, label_titles[k]);
+        snprintf(labels[k], sizeof labels[k], "%d: %s", k, romcv_marker_title(k));
         /* A long name ("10: right lateral knee") is set smaller to stay
          * within its card's column: at full size it ran into the next. */
         float scale = small;
