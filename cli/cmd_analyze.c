@@ -386,7 +386,8 @@ int romcv_cli_analyze(RomcvCliContext *ctx, int argc, char **argv) {
          "skin markers on ASIS, PSIS, T12, L3, S1 (docs/markers.md): coloured (auto, red, "
          "orange, yellow, green, cyan, blue, magenta or H1-H2,S1-S2,V1-V2) or aruco (printed "
          "squares from romcv markers-sheet, front and back views); pelvic tilt, obliquity and "
-         "lordosis are then measured on them"},
+         "lordosis are then measured on them; trochanter, knee and malleolus markers are "
+         "named and written to markers.csv"},
         {"marker-labels", 0, ROMCV_OPT_STRING, &o.labels_file, 0, 0, NULL, "FILE",
          "with --markers: JSON of marker names to [x, y] in the first frame, for arrangements "
          "romcv cannot name itself (docs/markers.md)"},
